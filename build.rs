@@ -1,0 +1,29 @@
+//! Compiles the `lacznik.v1` contract. protoc comes from `protoc-bin-vendored`, so a fresh
+//! machine needs no system package; the descriptor set is kept for gRPC reflection.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let protos = [
+        "proto/lacznik/v1/organization.proto",
+        "proto/lacznik/v1/admin.proto",
+        "proto/lacznik/v1/assistance.proto",
+        "proto/lacznik/v1/blue_card.proto",
+        "proto/lacznik/v1/breach.proto",
+    ];
+    for proto in &protos {
+        println!("cargo:rerun-if-changed={proto}");
+    }
+    let protoc = protoc_bin_vendored::protoc_bin_path()?;
+    let include = protoc_bin_vendored::include_path()?;
+    // SAFETY: build scripts are single-threaded; nothing else reads the environment here.
+    unsafe { std::env::set_var("PROTOC", protoc) };
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    tonic_prost_build::configure()
+        .file_descriptor_set_path(out_dir.join("lacznik_descriptor.bin"))
+        .compile_protos(
+            &protos.map(PathBuf::from),
+            &[PathBuf::from("proto"), include],
+        )?;
+    Ok(())
+}

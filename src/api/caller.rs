@@ -1,0 +1,36 @@
+//! Resolving the organisation behind a call: the TLS layer attached the certificate's
+//! organisation id to the connection; here it is looked up in the directory on every call
+//! (so suspending an organisation takes effect at once, without a reconnect).
+
+use crate::directory::{Directory, Organization};
+use crate::error::Error;
+use crate::identity::Peer;
+
+/// A caller the domain can trust: a known, active organisation.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The organisation as the directory knows it.
+    pub org: Organization,
+}
+
+/// Resolves the caller of `request` or says why it cannot be served.
+pub fn resolve<T>(request: &tonic::Request<T>, directory: &Directory) -> Result<Caller, Error> {
+    let peer = request.extensions().get::<Peer>().ok_or_else(|| {
+        Error::Unauthenticated("connection carries no verified client certificate".into())
+    })?;
+    let org_id = peer
+        .org
+        .as_ref()
+        .map_err(|e| Error::Unauthenticated(e.to_string()))?;
+    let org = directory.get(org_id).ok_or_else(|| {
+        Error::Unauthenticated(format!(
+            "organisation {org_id} named by the client certificate is not in the directory"
+        ))
+    })?;
+    if !org.active {
+        return Err(Error::PermissionDenied(format!(
+            "organisation {org_id} is suspended in the directory"
+        )));
+    }
+    Ok(Caller { org: org.clone() })
+}

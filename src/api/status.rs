@@ -1,0 +1,63 @@
+//! The one place where domain errors become gRPC statuses. Validation errors carry
+//! `google.rpc.BadRequest` field violations (all of them); internal errors are logged here
+//! with their detail and reach the client only as a generic message.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::error::Error;
+use crate::store::StoreError;
+
+impl From<Error> for Status {
+    fn from(e: Error) -> Status {
+        match e {
+            Error::Unauthenticated(m) => Status::unauthenticated(m),
+            Error::PermissionDenied(m) => Status::permission_denied(m),
+            e @ Error::NotFound { .. } => Status::not_found(e.to_string()),
+            Error::InvalidArgument(violations) => {
+                let mut details = ErrorDetails::new();
+                for v in &violations {
+                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                }
+                let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    format!("invalid request: {}", fields.join(", ")),
+                    details,
+                )
+            }
+            Error::AlreadyExists(m) => Status::already_exists(m),
+            Error::FailedPrecondition(m) => Status::failed_precondition(m),
+            Error::ResourceExhausted(m) => Status::resource_exhausted(m),
+            Error::Store(StoreError::Poisoned | StoreError::Closed) => {
+                tracing::error!("store unavailable");
+                Status::unavailable("the store is unavailable; retry later")
+            }
+            Error::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                Status::internal("internal storage error")
+            }
+        }
+    }
+}
+
+/// Rewrites tonic's "message too large" answer (OUT_OF_RANGE) into the RESOURCE_EXHAUSTED
+/// that the gRPC specification and lacznik's contract give for an oversized message.
+pub fn rewrite_oversize<B>(mut response: http::Response<B>) -> http::Response<B> {
+    let headers = response.headers_mut();
+    let is_out_of_range = headers
+        .get("grpc-status")
+        .is_some_and(|v| v.as_bytes() == b"11");
+    let too_large = headers.get("grpc-message").is_some_and(|v| {
+        let m = String::from_utf8_lossy(v.as_bytes());
+        m.contains("too%20large") || m.contains("too large")
+    });
+    if is_out_of_range && too_large {
+        headers.insert("grpc-status", http::HeaderValue::from_static("8"));
+        headers.insert(
+            "grpc-message",
+            http::HeaderValue::from_static("request%20message%20exceeds%20the%20size%20limit"),
+        );
+    }
+    response
+}

@@ -1,0 +1,25 @@
+//! The application state shared by every service: configuration, directory, store, clock
+//! and the shutdown signal that long-lived streams listen to.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::directory::Directory;
+use crate::store::Store;
+
+/// Everything a handler may need, built once at start-up.
+pub struct App {
+    /// The configuration the server started with.
+    pub config: Config,
+    /// The organisation directory (immutable while the server runs).
+    pub directory: Arc<Directory>,
+    /// The store.
+    pub store: Store,
+    /// The clock deadlines and timestamps come from.
+    pub clock: Arc<dyn Clock>,
+    /// Becomes `true` when the server shuts down, so streams end and let it drain.
+    pub shutdown: watch::Receiver<bool>,
+}

@@ -1,0 +1,232 @@
+//! The command line: `serve`, `certs init|issue|revoke`, `config check`. `main.rs` only
+//! calls [`main`]; everything here is thin glue over the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::directory::OrgId;
+use crate::{pki, server, telemetry};
+
+/// lacznik: inter-agency message exchange over mutual TLS.
+#[derive(Debug, Parser)]
+#[command(name = "lacznik", version, about)]
+pub struct Cli {
+    /// Configuration file (default: ./lacznik.toml when present).
+    #[arg(long, global = true, env = "LACZNIK_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Development certificates (a real deployment uses its own CA).
+    Certs {
+        #[command(subcommand)]
+        command: CertsCommand,
+    },
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Listen address (overrides `listen`).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// Data directory (overrides `data_dir`).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum CertsCommand {
+    /// Create the CA, server certificate and one client certificate per organisation
+    /// (keeps whatever already exists).
+    Init {
+        /// Certificate directory.
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+        /// Directory file whose organisations get certificates (default: the configured
+        /// directory, else the built-in sample).
+        #[arg(long)]
+        directory: Option<PathBuf>,
+    },
+    /// (Re)issue one organisation's client certificate.
+    Issue {
+        /// Organisation id.
+        #[arg(long)]
+        org: OrgId,
+        /// Certificate directory.
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+        /// Validity in days.
+        #[arg(long, default_value_t = 825)]
+        days: i64,
+    },
+    /// Add an organisation's current certificate to `crl.pem`.
+    Revoke {
+        /// Organisation id.
+        #[arg(long)]
+        org: OrgId,
+        /// Certificate directory.
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and its directory, and print what would be served.
+    Check,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve(args) => serve(config, args),
+        Command::Certs { command } => certs(config, command),
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => config_check(config),
+    }
+}
+
+fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(l) = args.listen {
+        config.listen = l;
+    }
+    if let Some(d) = args.data {
+        config.data_dir = d;
+    }
+    telemetry::init(config.log.format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("lacznik")
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        server::serve(config, listener, shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight calls");
+}
+
+fn certs(config: Config, command: CertsCommand) -> anyhow::Result<()> {
+    match command {
+        CertsCommand::Init { dir, directory } => {
+            let directory = match directory {
+                Some(path) => crate::directory::Directory::load(&path)?,
+                None => config.load_directory()?,
+            };
+            let report = pki::init(&dir, &directory)?;
+            for p in &report.created {
+                println!("created {}", p.display());
+            }
+            println!(
+                "{} file(s) created, {} kept in {} (development certificates: never use them in production)",
+                report.created.len(),
+                report.kept.len(),
+                dir.display()
+            );
+        }
+        CertsCommand::Issue { org, dir, days } => {
+            let path = pki::issue(&dir, &org, days)?;
+            println!("issued {}", path.display());
+        }
+        CertsCommand::Revoke { org, dir } => {
+            let path = pki::revoke(&dir, &org)?;
+            println!(
+                "revoked the current certificate of {org}; CRL written to {} (a running server picks it up within tls.reload_secs)",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn config_check(config: Config) -> anyhow::Result<()> {
+    let directory = config.load_directory()?;
+    let tls = config.tls_paths();
+    println!("listen       {}", config.listen);
+    println!("data_dir     {}", config.data_dir.display());
+    println!(
+        "directory    {}",
+        config
+            .directory
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(built-in sample)".into())
+    );
+    println!("tls.ca       {}", tls.ca.display());
+    println!("tls.cert     {}", tls.cert.display());
+    println!("tls.key      {}", tls.key.display());
+    if let Some(crl) = &tls.crl {
+        let state = if crl.exists() {
+            ""
+        } else {
+            " (absent: no revocations)"
+        };
+        println!("tls.crl      {}{state}", crl.display());
+    }
+    println!("dev_pki      {}", config.tls.dev_pki);
+    println!("max_message  {} bytes", config.max_message_bytes);
+    println!("organisations ({}):", directory.len());
+    for org in directory.iter() {
+        let gminas: Vec<String> = org.gminas.iter().map(|g| g.to_string()).collect();
+        println!(
+            "  {:<22} {:<19} {:<6} {:<24} {}",
+            org.id.as_str(),
+            org.kind.as_str(),
+            if org.active { "active" } else { "SUSPENDED" },
+            gminas.join(","),
+            org.name
+        );
+    }
+    println!("configuration OK");
+    Ok(())
+}

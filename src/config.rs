@@ -1,0 +1,210 @@
+//! Configuration: built-in defaults, then `lacznik.toml` (or `--config FILE`), then
+//! `LACZNIK_*` environment variables (nested keys with `__`, e.g. `LACZNIK_TLS__CA`).
+//! `cargo run -- serve` with no file and no variables works: it serves the built-in sample
+//! directory from `./data` on `127.0.0.1:50051` with development certificates in `./certs`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::directory::{Directory, DirectoryError};
+use crate::tls::TlsPaths;
+
+/// The sample directory shipped with lacznik, used when no directory file is configured.
+pub const SAMPLE_DIRECTORY: &str = include_str!("../directory.sample.toml");
+
+/// Default config file looked up in the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "lacznik.toml";
+
+/// The whole configuration of a server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address of the (TLS-only) gRPC listener.
+    pub listen: SocketAddr,
+    /// Directory holding the database.
+    pub data_dir: PathBuf,
+    /// Organisation directory (TOML). Unset: the built-in sample directory.
+    pub directory: Option<PathBuf>,
+    /// Largest request message accepted, in bytes; larger ones get RESOURCE_EXHAUSTED.
+    pub max_message_bytes: usize,
+    /// TLS material.
+    pub tls: TlsSection,
+    /// Logging.
+    pub log: LogSection,
+    /// Storage engine tuning.
+    pub store: StoreSection,
+    /// Connection limits.
+    pub limits: LimitsSection,
+}
+
+/// `[tls]`: where certificates live, and whether development certificates may be made.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsSection {
+    /// Directory of the conventional layout (`ca.pem`, `server.pem`, `server.key`,
+    /// `crl.pem`); the explicit paths below override single files.
+    pub dir: PathBuf,
+    /// CA bundle client certificates must chain to. Default `<dir>/ca.pem`.
+    pub ca: Option<PathBuf>,
+    /// Server certificate chain. Default `<dir>/server.pem`.
+    pub cert: Option<PathBuf>,
+    /// Server private key. Default `<dir>/server.key`.
+    pub key: Option<PathBuf>,
+    /// CRL file; checked if it exists, re-read when it changes. Default `<dir>/crl.pem`.
+    pub crl: Option<PathBuf>,
+    /// Development mode: when the CA, server certificate and key are all missing, generate
+    /// a development PKI in `dir` (loudly logged). Set to false in production.
+    pub dev_pki: bool,
+    /// How often (seconds) the TLS files are checked for changes (CRL updates, renewed
+    /// server certificate); 0 disables reloading.
+    pub reload_secs: u64,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSection {
+    /// `text` for people, `json` for log shippers. Levels come from `RUST_LOG`.
+    pub format: LogFormat,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSection {
+    /// sled page cache, in MiB (sled's own default of 1 GiB is too much for a small VM).
+    pub cache_mib: u64,
+}
+
+/// `[limits]`: what one client may take.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsSection {
+    /// Open connections at most; further ones wait in the accept queue.
+    pub max_connections: usize,
+    /// Seconds a client has to finish the TLS handshake.
+    pub handshake_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            data_dir: PathBuf::from("data"),
+            directory: None,
+            max_message_bytes: 1024 * 1024,
+            tls: TlsSection::default(),
+            log: LogSection::default(),
+            store: StoreSection::default(),
+            limits: LimitsSection::default(),
+        }
+    }
+}
+
+impl Default for TlsSection {
+    fn default() -> Self {
+        TlsSection {
+            dir: PathBuf::from("certs"),
+            ca: None,
+            cert: None,
+            key: None,
+            crl: None,
+            dev_pki: true,
+            reload_secs: 5,
+        }
+    }
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        LogSection {
+            format: LogFormat::Text,
+        }
+    }
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection { cache_mib: 64 }
+    }
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        LimitsSection {
+            max_connections: 1024,
+            handshake_timeout_secs: 10,
+        }
+    }
+}
+
+/// Errors loading the configuration or what it points to.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file or an environment variable has a bad value or an unknown key.
+    #[error("configuration: {0}")]
+    Invalid(String),
+    /// The organisation directory is invalid.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if given it must exist; if not given, `./lacznik.toml`
+    /// is read when present), then `LACZNIK_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                if !f.exists() {
+                    return Err(ConfigError::Invalid(format!(
+                        "config file {} does not exist",
+                        f.display()
+                    )));
+                }
+                fig = fig.merge(Toml::file_exact(f));
+            }
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                fig = fig.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        fig.merge(Env::prefixed("LACZNIK_").split("__"))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    /// Loads the organisation directory the configuration names.
+    pub fn load_directory(&self) -> Result<Directory, ConfigError> {
+        Ok(match &self.directory {
+            Some(path) => Directory::load(path)?,
+            None => Directory::from_toml_str(SAMPLE_DIRECTORY)?,
+        })
+    }
+
+    /// The TLS file paths after applying the `dir` convention.
+    pub fn tls_paths(&self) -> TlsPaths {
+        let t = &self.tls;
+        TlsPaths {
+            ca: t.ca.clone().unwrap_or_else(|| t.dir.join("ca.pem")),
+            cert: t.cert.clone().unwrap_or_else(|| t.dir.join("server.pem")),
+            key: t.key.clone().unwrap_or_else(|| t.dir.join("server.key")),
+            crl: Some(t.crl.clone().unwrap_or_else(|| t.dir.join("crl.pem"))),
+        }
+    }
+}

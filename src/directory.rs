@@ -1,0 +1,791 @@
+//! The directory of organisations: who may call the service and who receives what.
+//!
+//! It is a TOML file kept by the operator (a start-up input, not data the service edits),
+//! because the set of institutions changes rarely, changes must be reviewed, and every
+//! entry has to be matched by a client certificate issued out of band anyway.
+//!
+//! ```toml
+//! [[organization]]
+//! id = "mopr-torun"            # 1-64 of [a-z0-9-]; names certs/<id>.pem and the
+//!                              # certificate's URI SAN urn:lacznik:org:<id>
+//! name = "Miejski Ośrodek Pomocy Rodzinie w Toruniu"
+//! kind = "welfare_centre"      # see OrgKind
+//! gminas = ["0463011"]         # TERYT gmina codes of the area served (default [])
+//! active = true                # optional, default true; false = suspended
+//! ```
+//!
+//! Unknown keys and unknown kinds are errors, so a typo cannot silently drop an
+//! organisation's area. After parsing, the whole file is checked and *all* problems are
+//! reported together ([`Problem`]), so an operator fixes the file in one pass:
+//! every gmina has at most one police unit and one team, every welfare centre's gmina has
+//! both, area-bound kinds list at least one gmina, ids are unique and names non-empty.
+//!
+//! Suspension (`active = false`) refuses the organisation's calls but keeps it in routing
+//! and in the uniqueness rules: a suspended police unit still is *the* police unit of its
+//! area, items queue for it until it is reactivated, and no second unit can be slipped in
+//! meanwhile.
+//!
+//! Organisation names are public information; nothing here is personal data.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::teryt::GminaCode;
+
+/// Longest accepted organisation id, so ids stay usable as file names and fit the one-byte
+/// length prefix of storage keys.
+pub const ORG_ID_MAX_LEN: usize = 64;
+
+/// The stable identifier of an organisation.
+///
+/// It is validated because it leaves the directory in two sensitive places: as a file name
+/// (`certs/<id>.pem`, so no `/`, `..` or leading `-`) and inside a certificate URI SAN
+/// (`urn:lacznik:org:<id>`, so nothing needing escaping). Lowercase only so that two
+/// spellings can never name the same institution.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OrgId(String);
+
+/// Why a string is not an organisation id; precise so the operator knows what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrgIdError {
+    /// The id is empty.
+    #[error("organisation id is empty")]
+    Empty,
+    /// Longer than [`ORG_ID_MAX_LEN`].
+    #[error("organisation id has {0} characters, at most {ORG_ID_MAX_LEN} are allowed")]
+    TooLong(usize),
+    /// A character outside `[a-z0-9-]`.
+    #[error("organisation id contains {0:?}; only a-z, 0-9 and '-' are allowed")]
+    BadChar(char),
+    /// Starts with `-`, which would read as an option on a command line.
+    #[error("organisation id must start with a letter or digit")]
+    BadStart,
+}
+
+impl OrgId {
+    /// The id as text, for file names, SANs, keys and logs.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for OrgId {
+    type Err = OrgIdError;
+
+    /// The only way to make an id, so every `OrgId` in the program is safe to use as
+    /// described on the type.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let len = s.chars().count();
+        if len == 0 {
+            return Err(OrgIdError::Empty);
+        }
+        if len > ORG_ID_MAX_LEN {
+            return Err(OrgIdError::TooLong(len));
+        }
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            return Err(OrgIdError::BadChar(c));
+        }
+        if s.starts_with('-') {
+            return Err(OrgIdError::BadStart);
+        }
+        Ok(OrgId(s.to_owned()))
+    }
+}
+
+impl fmt::Display for OrgId {
+    /// The bare id, as in the directory file and certificates.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl Serialize for OrgId {
+    /// A plain string, the form used in files and on the wire.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for OrgId {
+    /// Validates while reading, so a bad id is reported at its line in the file.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What an organisation is, which decides what it may do and what it receives.
+///
+/// A closed list, because the statute names the bodies involved; an unknown kind in the
+/// file is an error rather than an organisation with no rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// Ośrodek pomocy społecznej / rodzinie: opens most procedures, needs routing.
+    WelfareCentre,
+    /// Police unit (KMP, KPP, komisariat): receives items for its gminas.
+    PoliceUnit,
+    /// Zespół interdyscyplinarny; its chair's system uses the team's certificate.
+    Team,
+    /// Gminna/miejska komisja rozwiązywania problemów alkoholowych.
+    AlcoholCommission,
+    /// A school or other education institution.
+    Education,
+    /// A health care provider.
+    HealthCare,
+    /// Żandarmeria Wojskowa, for cases involving soldiers.
+    MilitaryPolice,
+    /// A voivodeship office overseeing the gminas it lists.
+    Supervisor,
+    /// Operators of lacznik itself.
+    Admin,
+}
+
+impl OrgKind {
+    /// Every kind, for listings, tests and exhaustive mappings (e.g. to the proto enum).
+    pub const ALL: [OrgKind; 9] = [
+        OrgKind::WelfareCentre,
+        OrgKind::PoliceUnit,
+        OrgKind::Team,
+        OrgKind::AlcoholCommission,
+        OrgKind::Education,
+        OrgKind::HealthCare,
+        OrgKind::MilitaryPolice,
+        OrgKind::Supervisor,
+        OrgKind::Admin,
+    ];
+
+    /// The name used in the directory file, so output and input use the same words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::WelfareCentre => "welfare_centre",
+            OrgKind::PoliceUnit => "police_unit",
+            OrgKind::Team => "team",
+            OrgKind::AlcoholCommission => "alcohol_commission",
+            OrgKind::Education => "education",
+            OrgKind::HealthCare => "health_care",
+            OrgKind::MilitaryPolice => "military_police",
+            OrgKind::Supervisor => "supervisor",
+            OrgKind::Admin => "admin",
+        }
+    }
+
+    /// Whether this kind may start a "Niebieska Karta" procedure: the bodies of art. 9d
+    /// ust. 2 of the 2005 act on counteracting domestic violence (welfare centre, alcohol
+    /// commission, police, education, health care) plus the military police added by the
+    /// 2023 reform. Teams, supervisors and admins only act on procedures others opened.
+    pub fn is_blue_card_initiator(self) -> bool {
+        matches!(
+            self,
+            OrgKind::WelfareCentre
+                | OrgKind::AlcoholCommission
+                | OrgKind::PoliceUnit
+                | OrgKind::Education
+                | OrgKind::HealthCare
+                | OrgKind::MilitaryPolice
+        )
+    }
+
+    /// Kinds that are meaningless without an area: routing and supervision go by gmina.
+    fn needs_area(self) -> bool {
+        matches!(
+            self,
+            OrgKind::PoliceUnit | OrgKind::Team | OrgKind::WelfareCentre | OrgKind::Supervisor
+        )
+    }
+}
+
+impl fmt::Display for OrgKind {
+    /// Same words as the file, see [`OrgKind::as_str`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// One entry of the directory, exactly as the operator wrote it.
+///
+/// Fields are public because the type is plain data, immutable once inside a
+/// [`Directory`]; the invariants that matter span entries and are checked by the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// Identity; matches the client certificate.
+    pub id: OrgId,
+    /// Official name, shown to the other side of an exchange.
+    pub name: String,
+    /// What it is and so what it may do.
+    pub kind: OrgKind,
+    /// The area served, in file order.
+    #[serde(default)]
+    pub gminas: Vec<GminaCode>,
+    /// `false` = suspended: its calls are refused, but it still counts for routing and
+    /// uniqueness (see the module docs), so suspending cannot re-route or lose items.
+    #[serde(default = "default_true")]
+    pub active: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectoryFile {
+    #[serde(default)]
+    organization: Vec<Organization>,
+}
+
+/// One thing wrong with a directory file, naming ids and gminas so it can be found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// The file lists no organisation; a service nobody may call is a misconfiguration.
+    #[error("the directory lists no organisations")]
+    Empty,
+    /// The same id appears more than once; certificates could not tell them apart.
+    #[error("organisation id {id} appears {count} times")]
+    DuplicateId {
+        /// The repeated id.
+        id: OrgId,
+        /// How many entries carry it.
+        count: usize,
+    },
+    /// The name is empty or blank; the other side must see who it deals with.
+    #[error("organisation {id} has an empty name")]
+    EmptyName {
+        /// The organisation.
+        id: OrgId,
+    },
+    /// A kind that works per area lists no gmina.
+    #[error("organisation {id} of kind {kind} serves no gmina (it needs at least one)")]
+    NoGminas {
+        /// The organisation.
+        id: OrgId,
+        /// Its kind.
+        kind: OrgKind,
+    },
+    /// The same gmina twice in one entry, almost certainly a typo for another code.
+    #[error("organisation {id} lists gmina {gmina} more than once")]
+    RepeatedGmina {
+        /// The organisation.
+        id: OrgId,
+        /// The repeated gmina.
+        gmina: GminaCode,
+    },
+    /// More than one police unit, or more than one team, for a gmina: items would have
+    /// no single recipient (and the act sets up one team per gmina).
+    #[error(
+        "gmina {gmina} has several organisations of kind {kind}: {}",
+        join(ids)
+    )]
+    SeveralServing {
+        /// The gmina.
+        gmina: GminaCode,
+        /// `police_unit` or `team`.
+        kind: OrgKind,
+        /// All organisations of that kind claiming the gmina, in id order.
+        ids: Vec<OrgId>,
+    },
+    /// A welfare centre whose gmina lacks a police unit or a team: its items could not be
+    /// delivered.
+    #[error("welfare centre {welfare_centre} serves gmina {gmina}, which has no {missing}")]
+    MissingRoute {
+        /// The welfare centre.
+        welfare_centre: OrgId,
+        /// Its gmina lacking the recipient.
+        gmina: GminaCode,
+        /// `police_unit` or `team`.
+        missing: OrgKind,
+    },
+}
+
+fn join(ids: &[OrgId]) -> String {
+    ids.iter().map(OrgId::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// Why a directory could not be loaded. All of these stop the service at start-up:
+/// running with a wrong directory would misroute items.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    /// The file could not be read.
+    #[error("cannot read directory file {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Not valid TOML, or an unknown key, unknown kind, bad id or bad TERYT code. The
+    /// message is toml's, which points at the line.
+    #[error("directory{}: {message}", in_file(path.as_deref()))]
+    Parse {
+        /// The file, if read from one.
+        path: Option<PathBuf>,
+        /// What the TOML reader said, including the position.
+        message: String,
+    },
+    /// Well-formed but inconsistent; every problem found is listed.
+    #[error(
+        "directory{} has {} problem(s):{}",
+        in_file(path.as_deref()),
+        problems.len(),
+        problems.iter().map(|p| format!("\n  - {p}")).collect::<String>()
+    )]
+    Invalid {
+        /// The file, if read from one, so the error names it.
+        path: Option<PathBuf>,
+        /// All problems, not just the first.
+        problems: Vec<Problem>,
+    },
+}
+
+fn in_file(path: Option<&Path>) -> String {
+    path.map(|p| format!(" file {}", p.display()))
+        .unwrap_or_default()
+}
+
+/// The validated directory with its routing indexes.
+///
+/// Built once at start-up and never mutated, so it can be shared in an `Arc` by every
+/// request without locking; changing it means loading a new one.
+#[derive(Debug, Clone)]
+pub struct Directory {
+    orgs: BTreeMap<OrgId, Organization>,
+    routes: BTreeMap<(OrgKind, GminaCode), Vec<OrgId>>,
+}
+
+impl Directory {
+    /// Parses and validates directory text; used for the built-in sample and tests.
+    pub fn from_toml_str(text: &str) -> Result<Directory, DirectoryError> {
+        Self::build(text, None)
+    }
+
+    /// Reads, parses and validates a directory file; errors name the file so a start-up
+    /// failure points straight at what to fix.
+    pub fn load(path: &Path) -> Result<Directory, DirectoryError> {
+        let text = std::fs::read_to_string(path).map_err(|source| DirectoryError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::build(&text, Some(path))
+    }
+
+    fn build(text: &str, path: Option<&Path>) -> Result<Directory, DirectoryError> {
+        let file: DirectoryFile = toml::from_str(text).map_err(|e| DirectoryError::Parse {
+            path: path.map(Path::to_path_buf),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        Self::validate(file.organization).map_err(|problems| DirectoryError::Invalid {
+            path: path.map(Path::to_path_buf),
+            problems,
+        })
+    }
+
+    fn validate(entries: Vec<Organization>) -> Result<Directory, Vec<Problem>> {
+        let mut problems = Vec::new();
+        if entries.is_empty() {
+            problems.push(Problem::Empty);
+        }
+        let mut counts: BTreeMap<&OrgId, usize> = BTreeMap::new();
+        for org in &entries {
+            *counts.entry(&org.id).or_default() += 1;
+            if org.name.trim().is_empty() {
+                problems.push(Problem::EmptyName { id: org.id.clone() });
+            }
+            if org.gminas.is_empty() && org.kind.needs_area() {
+                problems.push(Problem::NoGminas {
+                    id: org.id.clone(),
+                    kind: org.kind,
+                });
+            }
+            for (i, &gmina) in org.gminas.iter().enumerate() {
+                // Reported once, at the second occurrence.
+                if org.gminas[..i].iter().filter(|&&x| x == gmina).count() == 1 {
+                    let id = org.id.clone();
+                    problems.push(Problem::RepeatedGmina { id, gmina });
+                }
+            }
+        }
+        for (id, &count) in &counts {
+            if count > 1 {
+                problems.push(Problem::DuplicateId {
+                    id: (*id).clone(),
+                    count,
+                });
+            }
+        }
+
+        // Routing is computed over the first entry of each id; duplicates are already
+        // reported and would only add noise.
+        let mut orgs = BTreeMap::new();
+        for org in entries {
+            orgs.entry(org.id.clone()).or_insert(org);
+        }
+        // Who serves each gmina, per kind; ids in id order, each once.
+        let mut routes: BTreeMap<(OrgKind, GminaCode), Vec<OrgId>> = BTreeMap::new();
+        for org in orgs.values() {
+            for &gmina in &org.gminas {
+                let ids = routes.entry((org.kind, gmina)).or_default();
+                if ids.last() != Some(&org.id) {
+                    ids.push(org.id.clone());
+                }
+            }
+        }
+        for (&(kind, gmina), ids) in &routes {
+            if ids.len() > 1 && matches!(kind, OrgKind::PoliceUnit | OrgKind::Team) {
+                let ids = ids.clone();
+                problems.push(Problem::SeveralServing { gmina, kind, ids });
+            }
+        }
+        for org in orgs.values().filter(|o| o.kind == OrgKind::WelfareCentre) {
+            let gminas: BTreeSet<GminaCode> = org.gminas.iter().copied().collect();
+            for gmina in gminas {
+                for missing in [OrgKind::PoliceUnit, OrgKind::Team] {
+                    if !routes.contains_key(&(missing, gmina)) {
+                        let welfare_centre = org.id.clone();
+                        let problem = Problem::MissingRoute {
+                            welfare_centre,
+                            gmina,
+                            missing,
+                        };
+                        problems.push(problem);
+                    }
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(Directory { orgs, routes })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The organisations of `kind` listing `gmina`, in id order.
+    fn serving(&self, kind: OrgKind, gmina: GminaCode) -> impl Iterator<Item = &Organization> {
+        let ids = self.routes.get(&(kind, gmina)).into_iter().flatten();
+        ids.filter_map(|id| self.orgs.get(id))
+    }
+
+    /// The organisation behind an id (e.g. a certificate's), active or not; the caller
+    /// decides what suspension means for its operation.
+    pub fn get(&self, id: &OrgId) -> Option<&Organization> {
+        self.orgs.get(id)
+    }
+
+    /// All organisations in id order, so listings and certificate issuing are stable.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Organization> {
+        self.orgs.values()
+    }
+
+    /// Number of organisations, for start-up logs and listings.
+    pub fn len(&self) -> usize {
+        self.orgs.len()
+    }
+
+    /// Always `false` for a loaded directory (an empty one is rejected); present because a
+    /// `len` without it confuses readers and lints.
+    pub fn is_empty(&self) -> bool {
+        self.orgs.is_empty()
+    }
+
+    /// The police unit that receives items concerning `gmina`. Validation guarantees at
+    /// most one, and exactly one where a welfare centre works. May be suspended: items
+    /// then wait for it rather than go elsewhere.
+    pub fn police_unit_for(&self, gmina: GminaCode) -> Option<&Organization> {
+        self.serving(OrgKind::PoliceUnit, gmina).next()
+    }
+
+    /// The interdisciplinary team of `gmina`; same guarantees as
+    /// [`Directory::police_unit_for`].
+    pub fn team_for(&self, gmina: GminaCode) -> Option<&Organization> {
+        self.serving(OrgKind::Team, gmina).next()
+    }
+
+    /// The voivodeship offices overseeing `gmina` (possibly none, possibly several), in id
+    /// order, for access checks on supervisory reads.
+    pub fn supervisors_of(&self, gmina: GminaCode) -> impl Iterator<Item = &Organization> {
+        self.serving(OrgKind::Supervisor, gmina)
+    }
+
+    /// Whether `id` lists `gmina` in its area, so a caller can only act for its own
+    /// gminas. Unknown ids serve nothing; suspended ones still do (suspension is checked
+    /// separately, when they call).
+    pub fn serves(&self, id: &OrgId, gmina: GminaCode) -> bool {
+        self.orgs.get(id).is_some_and(|o| o.gminas.contains(&gmina))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = include_str!("../directory.sample.toml");
+    const TORUN: &str = "0463011";
+
+    fn id(s: &str) -> OrgId {
+        s.parse().unwrap()
+    }
+
+    fn g(s: &str) -> GminaCode {
+        s.parse().unwrap()
+    }
+
+    fn ids<'a>(orgs: impl Iterator<Item = &'a Organization>) -> Vec<&'a str> {
+        orgs.map(|o| o.id.as_str()).collect()
+    }
+
+    /// One `[[organization]]` table.
+    fn org(id: &str, kind: &str, gminas: &[&str]) -> String {
+        let gminas: Vec<String> = gminas.iter().map(|g| format!("{g:?}")).collect();
+        let gminas = gminas.join(", ");
+        format!(
+            "[[organization]]\nid = {id:?}\nname = \"N\"\nkind = {kind:?}\ngminas = [{gminas}]\n"
+        )
+    }
+
+    /// The problems of an invalid directory, as their messages.
+    fn problems(text: &str) -> Vec<String> {
+        match Directory::from_toml_str(text) {
+            Err(DirectoryError::Invalid {
+                problems,
+                path: None,
+            }) => problems.iter().map(ToString::to_string).collect(),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    fn parse_error(text: &str) -> String {
+        match Directory::from_toml_str(text) {
+            Err(DirectoryError::Parse {
+                message,
+                path: None,
+            }) => message,
+            other => panic!("expected Parse, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn org_id_rules() {
+        for ok in ["mopr-torun", "0", "a-", &"a".repeat(64)] {
+            assert_eq!(id(ok).as_str(), ok);
+        }
+        let e = |s: &str| s.parse::<OrgId>().unwrap_err();
+        assert_eq!(e(""), OrgIdError::Empty);
+        assert_eq!(e(&"a".repeat(65)), OrgIdError::TooLong(65));
+        assert_eq!(e("Mopr"), OrgIdError::BadChar('M'));
+        assert_eq!(e("a/../b"), OrgIdError::BadChar('/'));
+        assert_eq!(e("kmp_torun"), OrgIdError::BadChar('_'));
+        assert_eq!(e("łazy"), OrgIdError::BadChar('ł'));
+        assert_eq!(e("-rf"), OrgIdError::BadStart);
+    }
+
+    #[test]
+    fn kinds() {
+        for k in OrgKind::ALL {
+            let v: OrgKind = toml::Value::String(k.as_str().into()).try_into().unwrap();
+            assert_eq!((v, k.to_string()), (k, k.as_str().to_owned()));
+        }
+        let initiators = OrgKind::ALL.iter().filter(|k| k.is_blue_card_initiator());
+        assert_eq!(initiators.count(), 6);
+        assert!(!OrgKind::Team.is_blue_card_initiator());
+        assert!(OrgKind::MilitaryPolice.is_blue_card_initiator());
+    }
+
+    #[test]
+    fn sample_parses_and_routes() {
+        let d = Directory::from_toml_str(SAMPLE).unwrap();
+        assert_eq!((d.len(), d.is_empty()), (25, false));
+        let all = ids(d.iter());
+        assert!(all.is_sorted(), "{all:?}");
+        for (gmina, routed) in [
+            (TORUN, ["kmp-torun", "zi-torun", "kpuw-bydgoszcz"]),
+            ("2416053", ["kp-lazy", "zi-lazy", "suw-katowice"]),
+            ("2416021", ["kpp-zawiercie", "zi-zawiercie", "suw-katowice"]),
+            (
+                "0862011",
+                ["kmp-zielona-gora", "zi-zielona-gora", "luw-gorzow"],
+            ),
+            ("0861011", ["kmp-gorzow", "zi-gorzow", "luw-gorzow"]),
+        ] {
+            let gmina = g(gmina);
+            let mut got = ids(d.police_unit_for(gmina).into_iter());
+            got.extend(ids(d.team_for(gmina).into_iter()));
+            got.extend(ids(d.supervisors_of(gmina)));
+            assert_eq!(got, routed);
+        }
+        let waw = g("1465011");
+        assert!(d.police_unit_for(waw).is_none() && d.team_for(waw).is_none());
+        assert_eq!(d.supervisors_of(waw).count(), 0);
+        assert!(d.serves(&id("zw-warszawa"), waw));
+        assert!(d.serves(&id("suw-katowice"), g("2416021")));
+        assert!(!d.serves(&id("mopr-torun"), g("2416021")));
+        assert!(!d.serves(&id("nobody"), g(TORUN)));
+        let admin = d.get(&id("lacznik-admin")).unwrap();
+        assert_eq!(
+            (admin.kind, admin.gminas.len(), admin.active),
+            (OrgKind::Admin, 0, true)
+        );
+        assert!(!d.get(&id("mopr-torun-filia")).unwrap().active);
+        let mopr = d.get(&id("mopr-torun")).unwrap();
+        assert_eq!(mopr.name, "Miejski Ośrodek Pomocy Rodzinie w Toruniu");
+    }
+
+    #[test]
+    fn inactive_org_still_routes_and_counts() {
+        let police = org("kmp-a", "police_unit", &[TORUN]) + "active = false\n";
+        let text =
+            police + &org("zi-a", "team", &[TORUN]) + &org("mopr-a", "welfare_centre", &[TORUN]);
+        let d = Directory::from_toml_str(&text).unwrap();
+        let p = d.police_unit_for(g(TORUN)).unwrap();
+        assert_eq!((p.id.as_str(), p.active), ("kmp-a", false));
+        assert!(d.serves(&id("kmp-a"), g(TORUN)));
+        // A second unit cannot be slipped in while the first is suspended.
+        let text = text + &org("kmp-b", "police_unit", &[TORUN]);
+        assert_eq!(problems(&text).len(), 1);
+    }
+
+    #[test]
+    fn duplicate_police_unit_names_gmina_and_ids() {
+        let text = org("kmp-b", "police_unit", &[TORUN])
+            + &org("kmp-a", "police_unit", &[TORUN, "2416021"])
+            + &org("zi-a", "team", &[TORUN]);
+        let err = Directory::from_toml_str(&text).unwrap_err();
+        let DirectoryError::Invalid { problems, .. } = err else {
+            panic!("{err:?}")
+        };
+        let ids = vec![id("kmp-a"), id("kmp-b")];
+        let kind = OrgKind::PoliceUnit;
+        assert_eq!(
+            problems,
+            [Problem::SeveralServing {
+                gmina: g(TORUN),
+                kind,
+                ids
+            }]
+        );
+        let msg = problems[0].to_string();
+        assert_eq!(
+            msg,
+            "gmina 0463011 has several organisations of kind police_unit: kmp-a, kmp-b"
+        );
+    }
+
+    #[test]
+    fn duplicate_team() {
+        let text = org("zi-a", "team", &["2416053"]) + &org("zi-b", "team", &["2416053"]);
+        let want = "gmina 2416053 has several organisations of kind team: zi-a, zi-b";
+        assert_eq!(problems(&text), [want]);
+    }
+
+    #[test]
+    fn welfare_centre_without_team_or_police() {
+        let text =
+            org("kmp-a", "police_unit", &[TORUN]) + &org("mopr-a", "welfare_centre", &[TORUN]);
+        let err = Directory::from_toml_str(&text).unwrap_err();
+        let DirectoryError::Invalid { problems, .. } = err else {
+            panic!("{err:?}")
+        };
+        let (welfare_centre, gmina, missing) = (id("mopr-a"), g(TORUN), OrgKind::Team);
+        assert_eq!(
+            problems,
+            [Problem::MissingRoute {
+                welfare_centre,
+                gmina,
+                missing
+            }]
+        );
+        assert_eq!(
+            self::problems(&org("mops-x", "welfare_centre", &["2416021"])),
+            [
+                "welfare centre mops-x serves gmina 2416021, which has no police_unit",
+                "welfare centre mops-x serves gmina 2416021, which has no team",
+            ]
+        );
+    }
+
+    #[test]
+    fn per_entry_problems() {
+        let text = org("dup", "admin", &[])
+            + &org("dup", "education", &[])
+            + &org("sup", "supervisor", &[])
+            + &org("kmp-a", "police_unit", &[TORUN, TORUN, TORUN])
+            + "[[organization]]\nid = \"blank\"\nname = \"  \"\nkind = \"admin\"\n";
+        assert_eq!(
+            problems(&text),
+            [
+                "organisation sup of kind supervisor serves no gmina (it needs at least one)",
+                "organisation kmp-a lists gmina 0463011 more than once",
+                "organisation blank has an empty name",
+                "organisation id dup appears 2 times",
+            ]
+        );
+        for kind in ["police_unit", "team", "welfare_centre"] {
+            assert!(problems(&org("x", kind, &[]))[0].contains("serves no gmina"));
+        }
+        let d = org("a", "education", &[]) + &org("b", "alcohol_commission", &[]);
+        assert_eq!(Directory::from_toml_str(&d).unwrap().len(), 2);
+        assert_eq!(problems(""), ["the directory lists no organisations"]);
+        assert_eq!(problems("# nothing\n").len(), 1);
+    }
+
+    #[test]
+    fn all_problems_collected() {
+        let text = org("kmp-a", "police_unit", &[TORUN])
+            + &org("kmp-b", "police_unit", &[TORUN])
+            + &org("mopr-a", "welfare_centre", &[TORUN])
+            + &org("zi-empty", "team", &[]);
+        let err = Directory::from_toml_str(&text).unwrap_err();
+        let DirectoryError::Invalid { problems, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        let msg = err.to_string();
+        assert_eq!(msg.lines().count(), 4, "{msg}");
+        assert!(
+            msg.starts_with("directory has 3 problem(s):\n  - "),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn parse_errors() {
+        let m = parse_error(&org("x", "social_worker", &[]));
+        assert!(
+            m.contains("unknown variant `social_worker`") && m.contains("line 4"),
+            "{m}"
+        );
+        let m = parse_error(&(org("x", "admin", &[]) + "colour = \"blue\"\n"));
+        assert!(
+            m.contains("unknown field `colour`") && m.contains("line 6"),
+            "{m}"
+        );
+        let m = parse_error(&org("x", "admin", &["2416054"]));
+        assert!(m.contains("type digit 4"), "{m}");
+        assert!(parse_error(&org("X", "admin", &[])).contains("'X'"));
+        assert!(parse_error("[[organization]\n").contains("line 1"));
+        assert!(parse_error("[[org]]\nid = \"a\"\n").contains("unknown field `org`"));
+    }
+
+    #[test]
+    fn load_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("directory.toml");
+        let err = Directory::load(&path).unwrap_err();
+        assert!(matches!(err, DirectoryError::Io { .. }));
+        assert!(err.to_string().contains("directory.toml"), "{err}");
+        std::fs::write(&path, org("mopr-a", "welfare_centre", &[TORUN])).unwrap();
+        let err = Directory::load(&path).unwrap_err().to_string();
+        assert!(err.starts_with("directory file ") && err.contains("directory.toml has 2"));
+        std::fs::write(&path, "kind = 1\n").unwrap();
+        let err = Directory::load(&path).unwrap_err();
+        assert!(matches!(&err, DirectoryError::Parse { path: Some(p), .. } if p == &path));
+        std::fs::write(&path, SAMPLE).unwrap();
+        assert_eq!(Directory::load(&path).unwrap().len(), 25);
+    }
+}

@@ -1,0 +1,31 @@
+//! lacznik (Polish *łącznik*, "liaison"): an inter-agency message exchange for Polish social
+//! welfare centres, police units and municipal interdisciplinary teams.
+//!
+//! How the crate is laid out, in the order a request meets it:
+//! - [`server`]: the TLS-only listener (mutual TLS, [`tls`]), gRPC health and reflection,
+//!   shutdown;
+//! - [`identity`]: the organisation named by the client certificate
+//!   (`urn:lacznik:org:<id>`), resolved against the [`directory`] by [`api::caller`];
+//! - [`api`]: the tonic adapter, one file per service, proto <-> domain mapping and the one
+//!   error -> status mapping;
+//! - domain modules: [`directory`] (organisations and routing by [`teryt`] gmina code),
+//!   [`clock`], [`error`];
+//! - [`store`]: the storage seam (sled behind a small trait), one atomic batch per
+//!   command and a group commit;
+//! - support: [`config`], [`pki`] (development certificates), [`telemetry`], [`cli`].
+
+pub mod api;
+pub mod app;
+pub mod calendar;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod directory;
+pub mod error;
+pub mod identity;
+pub mod pki;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+pub mod teryt;
+pub mod tls;

@@ -1,0 +1,5 @@
+//! The `lacznik` binary: parse the command line and hand over to the library.
+
+fn main() -> std::process::ExitCode {
+    lacznik::cli::main()
+}

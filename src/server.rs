@@ -1,0 +1,389 @@
+//! The listener: TLS handshakes (with a deadline and a connection limit), the tonic router
+//! with lacznik's services plus gRPC health and reflection, TLS reloading, and graceful
+//! shutdown (stop accepting, let in-flight calls finish, flush the store).
+//!
+//! [`serve`] takes an already-bound listener, so tests bind `127.0.0.1:0` and never race
+//! for a port.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio_rustls::TlsAcceptor;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::server::Connected;
+
+use crate::api::pb;
+use crate::api::{
+    admin::AdminApi, assistance::AssistanceApi, blue_card::BlueCardApi, breach::BreachApi,
+};
+use crate::app::App;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::identity::{self, IdentityError, Peer};
+use crate::tls::{self, TlsPaths};
+use crate::{pki, store};
+
+/// A TLS connection that passed the handshake, with what it proved about the peer.
+pub struct TlsConn {
+    inner: tokio_rustls::server::TlsStream<TcpStream>,
+    peer: Peer,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Connected for TlsConn {
+    type ConnectInfo = Peer;
+    fn connect_info(&self) -> Peer {
+        self.peer.clone()
+    }
+}
+
+impl AsyncRead for TlsConn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TlsConn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Start-up failures, each saying what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Configuration or directory problem.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// TLS material problem.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// Development PKI generation failed.
+    #[error(transparent)]
+    Pki(#[from] pki::PkiError),
+    /// The store could not be opened.
+    #[error("cannot open the store in {dir}: {source}")]
+    Store {
+        /// The data directory.
+        dir: String,
+        /// The cause.
+        source: store::StoreError,
+    },
+    /// The gRPC server failed.
+    #[error("gRPC server: {0}")]
+    Transport(String),
+}
+
+/// Generates the development PKI when allowed and nothing is there yet; loud by design.
+pub fn ensure_dev_pki(
+    config: &Config,
+    directory: &crate::directory::Directory,
+) -> Result<(), ServeError> {
+    let paths = config.tls_paths();
+    let nothing_there = !paths.ca.exists() && !paths.cert.exists() && !paths.key.exists();
+    if config.tls.dev_pki && nothing_there {
+        let report = pki::init(&config.tls.dir, directory)?;
+        tracing::warn!(
+            dir = %config.tls.dir.display(),
+            files = report.created.len(),
+            "DEVELOPMENT MODE: generated a development CA, server and client certificates; \
+             never use them in production (set tls.dev_pki = false and configure real ones)"
+        );
+    }
+    Ok(())
+}
+
+/// Opens everything the configuration names and serves until `shutdown` completes.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    serve_with_clock(config, listener, Arc::new(SystemClock), shutdown).await
+}
+
+/// [`serve`] with an injected clock (simulated time for training and tests).
+pub async fn serve_with_clock(
+    config: Config,
+    listener: TcpListener,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let directory = Arc::new(config.load_directory()?);
+    ensure_dev_pki(&config, &directory)?;
+    let tls_paths = config.tls_paths();
+    let tls_config = tls::server_config(&tls_paths)?;
+    let store = store::open_sled(&config.data_dir, config.store.cache_mib * 1024 * 1024).map_err(
+        |source| ServeError::Store {
+            dir: config.data_dir.display().to_string(),
+            source,
+        },
+    )?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let app = Arc::new(App {
+        config,
+        directory,
+        store,
+        clock,
+        shutdown: stop_rx.clone(),
+    });
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    run(app, listener, tls_paths, tls_config, stop_rx).await
+}
+
+async fn run(
+    app: Arc<App>,
+    listener: TcpListener,
+    tls_paths: TlsPaths,
+    tls_config: Arc<rustls::ServerConfig>,
+    stop: watch::Receiver<bool>,
+) -> Result<(), ServeError> {
+    let local = listener.local_addr().ok();
+    let acceptor = Arc::new(RwLock::new(TlsAcceptor::from(tls_config)));
+    let (conn_tx, conn_rx) = mpsc::channel::<Result<TlsConn, std::io::Error>>(64);
+    tokio::spawn(accept_loop(
+        app.clone(),
+        listener,
+        acceptor.clone(),
+        conn_tx,
+        stop.clone(),
+    ));
+    if app.config.tls.reload_secs > 0 {
+        tokio::spawn(reload_loop(
+            tls_paths,
+            acceptor,
+            Duration::from_secs(app.config.tls.reload_secs),
+            stop.clone(),
+        ));
+    }
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_service_status("", tonic_health::ServingStatus::Serving)
+        .await;
+    for name in SERVICE_NAMES {
+        health
+            .set_service_status(name, tonic_health::ServingStatus::Serving)
+            .await;
+    }
+    tokio::spawn(health_monitor(app.clone(), health, stop.clone()));
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|e| ServeError::Transport(e.to_string()))?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .map_err(|e| ServeError::Transport(e.to_string()))?;
+
+    let max = app.config.max_message_bytes;
+    let admin = pb::admin_service_server::AdminServiceServer::new(AdminApi::new(app.clone()))
+        .max_decoding_message_size(max);
+    let assistance = pb::assistance_service_server::AssistanceServiceServer::new(
+        AssistanceApi::new(app.clone()),
+    )
+    .max_decoding_message_size(max);
+    let blue_card =
+        pb::blue_card_service_server::BlueCardServiceServer::new(BlueCardApi::new(app.clone()))
+            .max_decoding_message_size(max);
+    let breach = pb::breach_service_server::BreachServiceServer::new(BreachApi::new(app.clone()))
+        .max_decoding_message_size(max);
+
+    tracing::info!(addr = ?local, data_dir = %app.config.data_dir.display(), "serving (mutual TLS only)");
+    let mut server_stop = stop.clone();
+    tonic::transport::Server::builder()
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .layer(tower::util::MapResponseLayer::new(
+            crate::api::status::rewrite_oversize::<tonic::body::Body>,
+        ))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(admin)
+        .add_service(assistance)
+        .add_service(blue_card)
+        .add_service(breach)
+        .serve_with_incoming_shutdown(ReceiverStream::new(conn_rx), async move {
+            stopped(&mut server_stop).await;
+        })
+        .await
+        .map_err(|e| ServeError::Transport(e.to_string()))?;
+    tracing::info!("in-flight calls finished; flushing the store");
+    if let Err(e) = app.store.close().await {
+        tracing::error!(error = %e, "final flush failed");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Fully qualified names of lacznik's services, as health and reflection know them.
+pub const SERVICE_NAMES: [&str; 4] = [
+    "lacznik.v1.AdminService",
+    "lacznik.v1.AssistanceService",
+    "lacznik.v1.BlueCardService",
+    "lacznik.v1.BreachService",
+];
+
+async fn accept_loop(
+    app: Arc<App>,
+    listener: TcpListener,
+    acceptor: Arc<RwLock<TlsAcceptor>>,
+    conns: mpsc::Sender<Result<TlsConn, std::io::Error>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let limit = Arc::new(Semaphore::new(app.config.limits.max_connections.max(1)));
+    let handshake_timeout = Duration::from_secs(app.config.limits.handshake_timeout_secs.max(1));
+    loop {
+        let permit = tokio::select! {
+            _ = stopped(&mut stop) => return,
+            p = limit.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+        };
+        let (tcp, addr) = tokio::select! {
+            _ = stopped(&mut stop) => return,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = tcp.set_nodelay(true);
+        let acceptor = match acceptor.read() {
+            Ok(a) => a.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        let conns = conns.clone();
+        tokio::spawn(async move {
+            match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => {
+                    let org = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        .map(|der| identity::org_from_cert(der))
+                        .unwrap_or(Err(IdentityError::NoCertificate));
+                    let peer = Peer { addr, org };
+                    let _ = conns
+                        .send(Ok(TlsConn {
+                            inner: stream,
+                            peer,
+                            _permit: permit,
+                        }))
+                        .await;
+                }
+                Ok(Err(e)) => tracing::info!(peer = %addr, error = %e, "TLS handshake refused"),
+                Err(_) => tracing::info!(peer = %addr, "TLS handshake timed out"),
+            }
+        });
+    }
+}
+
+async fn reload_loop(
+    paths: TlsPaths,
+    acceptor: Arc<RwLock<TlsAcceptor>>,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut seen = tls::fingerprint(&paths);
+    loop {
+        tokio::select! {
+            _ = stopped(&mut stop) => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let now = tls::fingerprint(&paths);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        match tls::server_config(&paths) {
+            Ok(cfg) => {
+                match acceptor.write() {
+                    Ok(mut a) => *a = TlsAcceptor::from(cfg),
+                    Err(p) => *p.into_inner() = TlsAcceptor::from(cfg),
+                }
+                tracing::info!(
+                    "TLS files changed; new handshakes use the reloaded CA, certificate and CRL"
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "TLS files changed but cannot be loaded; keeping the previous configuration")
+            }
+        }
+    }
+}
+
+async fn health_monitor(
+    app: Arc<App>,
+    health: tonic_health::server::HealthReporter,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut healthy = true;
+    loop {
+        tokio::select! {
+            _ = stopped(&mut stop) => {
+                health.set_service_status("", tonic_health::ServingStatus::NotServing).await;
+                return;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+        let now = app.store.is_healthy();
+        if now != healthy {
+            healthy = now;
+            let status = if now {
+                tonic_health::ServingStatus::Serving
+            } else {
+                tonic_health::ServingStatus::NotServing
+            };
+            health.set_service_status("", status).await;
+            for name in SERVICE_NAMES {
+                health.set_service_status(name, status).await;
+            }
+        }
+    }
+}
+
+/// Completes once the shutdown flag is set (or its sender is gone).
+pub async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}

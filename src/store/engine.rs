@@ -1,0 +1,66 @@
+//! The narrow seam between lacznik and its embedded database. Everything above it deals
+//! in ordered byte keys, atomic batches and an explicit flush; nothing above it knows sled.
+
+use super::StoreError;
+
+/// One key-value pair read from the engine.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
+/// What lacznik needs from an embedded key-value engine, and nothing more, so that a
+/// replacement (e.g. fjall or redb) is one file.
+///
+/// Contract: keys are ordered bytewise; [`Engine::apply`] is atomic (after a crash either
+/// the whole batch is there or none of it); [`Engine::flush`] returns only once everything
+/// applied before the call is durable.
+pub trait Engine: Send + Sync + 'static {
+    /// Reads one key.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Reads up to `limit` entries with `start <= key < end`, in key order.
+    fn scan(&self, start: &[u8], end: &[u8], limit: usize) -> Result<Vec<Entry>, StoreError>;
+    /// Reads the last entry with `start <= key < end`, used to resume sequence counters.
+    fn last(&self, start: &[u8], end: &[u8]) -> Result<Option<Entry>, StoreError>;
+    /// Applies a batch atomically (visible at once, durable after the next flush).
+    fn apply(&self, batch: WriteBatch) -> Result<(), StoreError>;
+    /// Makes everything applied so far durable.
+    fn flush(&self) -> Result<(), StoreError>;
+    /// Bytes the engine occupies on disk, for operators and the benchmark.
+    fn size_on_disk(&self) -> Result<u64, StoreError>;
+}
+
+/// An ordered list of writes applied as one atomic unit.
+#[derive(Debug, Default, Clone)]
+pub struct WriteBatch {
+    ops: Vec<Op>,
+}
+
+/// One write of a [`WriteBatch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Insert or replace a value.
+    Put(Vec<u8>, Vec<u8>),
+    /// Remove a key (a no-op if absent).
+    Delete(Vec<u8>),
+}
+
+impl WriteBatch {
+    /// Adds an insert.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.ops.push(Op::Put(key, value));
+    }
+    /// Adds a removal.
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.ops.push(Op::Delete(key));
+    }
+    /// True when the batch writes nothing, so the engine can skip it.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+    /// Number of writes, for metrics.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+    /// Consumes the batch in order, for engine implementations.
+    pub fn into_ops(self) -> Vec<Op> {
+        self.ops
+    }
+}

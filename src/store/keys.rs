@@ -1,0 +1,79 @@
+//! Key layout. Every key starts with one keyspace byte, then big-endian or fixed-width
+//! components, so that bytewise order is the order lacznik scans in (feeds by sequence,
+//! deadlines by due time).
+
+/// Installation metadata (format version).
+pub const META: u8 = 0x00;
+/// Feeds: `FEED ++ feed-id(len-prefixed) ++ seq(u64 BE)` -> event.
+pub const FEED: u8 = 0x10;
+
+/// Key of the on-disk format version.
+pub const FORMAT_VERSION_KEY: &[u8] = &[META, b'f', b'o', b'r', b'm', b'a', b't'];
+
+/// Builds a key from a keyspace byte and already-encoded parts.
+pub fn key(space: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let len = 1 + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut k = Vec::with_capacity(len);
+    k.push(space);
+    for p in parts {
+        k.extend_from_slice(p);
+    }
+    k
+}
+
+/// A variable-length component prefixed by its length, so that one id can never be a
+/// prefix of another id's keys.
+pub fn var(part: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(part.len() + 1);
+    // Ids are at most 64 bytes (see `directory::OrgId` and the uuid ids), so one byte fits.
+    v.push(u8::try_from(part.len()).unwrap_or(u8::MAX));
+    v.extend_from_slice(part);
+    v
+}
+
+/// The smallest key greater than every key starting with `prefix` (exclusive range end).
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    // All 0xFF (or empty): no finite upper bound; use a key longer than any real one.
+    vec![u8::MAX; prefix.len() + 65]
+}
+
+/// Big-endian u64, the order-preserving encoding of sequence numbers.
+pub fn u64_be(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+/// Reads a big-endian u64 at the end of a key, e.g. a feed sequence.
+pub fn trailing_u64(key: &[u8]) -> Option<u64> {
+    let start = key.len().checked_sub(8)?;
+    let bytes: [u8; 8] = key[start..].try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_bounds_the_prefix() {
+        assert_eq!(prefix_end(&[1, 2]), vec![1, 3]);
+        assert_eq!(prefix_end(&[1, 0xff]), vec![2]);
+        let k = key(FEED, &[&var(b"kmp-torun"), &u64_be(5)]);
+        let p = key(FEED, &[&var(b"kmp-torun")]);
+        assert!(k.as_slice() >= p.as_slice() && k < prefix_end(&p));
+        assert_eq!(trailing_u64(&k), Some(5));
+    }
+
+    #[test]
+    fn length_prefix_keeps_ids_apart() {
+        let a = key(FEED, &[&var(b"ab")]);
+        let b = key(FEED, &[&var(b"abc")]);
+        assert!(!b.starts_with(&a));
+    }
+}

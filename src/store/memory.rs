@@ -1,0 +1,68 @@
+//! An in-memory [`Engine`] for unit tests of domain logic that do not need a disk.
+//! Integration tests and the server always use sled.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use super::StoreError;
+use super::engine::{Engine, Entry, Op, WriteBatch};
+
+/// A BTreeMap behind a mutex; `flush` is a no-op.
+#[derive(Default)]
+pub struct MemoryEngine {
+    map: Mutex<BTreeMap<Vec<u8>, Vec<u8>>>,
+}
+
+impl MemoryEngine {
+    fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<Vec<u8>, Vec<u8>>> {
+        // A panic while holding the lock can only come from a test; the map stays usable.
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Engine for MemoryEngine {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.map().get(key).cloned())
+    }
+    fn scan(&self, start: &[u8], end: &[u8], limit: usize) -> Result<Vec<Entry>, StoreError> {
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .map()
+            .range(start.to_vec()..end.to_vec())
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+    fn last(&self, start: &[u8], end: &[u8]) -> Result<Option<Entry>, StoreError> {
+        if start >= end {
+            return Ok(None);
+        }
+        Ok(self
+            .map()
+            .range(start.to_vec()..end.to_vec())
+            .next_back()
+            .map(|(k, v)| (k.clone(), v.clone())))
+    }
+    fn apply(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let mut map = self.map();
+        for op in batch.into_ops() {
+            match op {
+                Op::Put(k, v) => {
+                    map.insert(k, v);
+                }
+                Op::Delete(k) => {
+                    map.remove(&k);
+                }
+            }
+        }
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+}

@@ -1,0 +1,88 @@
+//! The sled 0.34 engine. sled is the user's choice but is no longer actively maintained and
+//! has open corruption reports, which is why it lives behind [`Engine`] and why the crash test
+//! runs against it in CI.
+//!
+//! Everything is kept in sled's default tree with one-byte key prefixes (see
+//! [`super::keys`]), so a command's batch is a single `apply_batch`: atomic without
+//! multi-tree transactions.
+
+use std::path::Path;
+
+use super::StoreError;
+use super::engine::{Engine, Entry, Op, WriteBatch};
+
+/// A sled database opened on a data directory.
+pub struct SledEngine {
+    db: sled::Db,
+}
+
+fn engine_err(e: sled::Error) -> StoreError {
+    StoreError::Engine(e.to_string())
+}
+
+impl SledEngine {
+    /// Opens (or creates) the database in `dir` with a page cache of `cache_bytes`.
+    /// sled's own background flush stays on as a second line of defence; lacznik flushes
+    /// explicitly before acknowledging anything.
+    pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Engine(format!("cannot create {}: {e}", dir.display())))?;
+        let db = sled::Config::new()
+            .path(dir.join("sled"))
+            .cache_capacity(cache_bytes)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(engine_err)?;
+        Ok(SledEngine { db })
+    }
+}
+
+impl Engine for SledEngine {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get(key).map_err(engine_err)?.map(|v| v.to_vec()))
+    }
+
+    fn scan(&self, start: &[u8], end: &[u8], limit: usize) -> Result<Vec<Entry>, StoreError> {
+        let mut out = Vec::new();
+        if start >= end {
+            return Ok(out);
+        }
+        for item in self.db.range(start..end).take(limit) {
+            let (k, v) = item.map_err(engine_err)?;
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn last(&self, start: &[u8], end: &[u8]) -> Result<Option<Entry>, StoreError> {
+        if start >= end {
+            return Ok(None);
+        }
+        match self.db.range(start..end).next_back() {
+            None => Ok(None),
+            Some(item) => {
+                let (k, v) = item.map_err(engine_err)?;
+                Ok(Some((k.to_vec(), v.to_vec())))
+            }
+        }
+    }
+
+    fn apply(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let mut b = sled::Batch::default();
+        for op in batch.into_ops() {
+            match op {
+                Op::Put(k, v) => b.insert(k, v),
+                Op::Delete(k) => b.remove(k),
+            }
+        }
+        self.db.apply_batch(b).map_err(engine_err)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(engine_err)
+    }
+
+    fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db.size_on_disk().map_err(engine_err)
+    }
+}
