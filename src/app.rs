@@ -7,7 +7,9 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::deadlines::Deadlines;
 use crate::directory::Directory;
+use crate::feed::Feeds;
 use crate::store::Store;
 
 /// Everything a handler may need, built once at start-up.
@@ -20,6 +22,10 @@ pub struct App {
     pub store: Store,
     /// The clock deadlines and timestamps come from.
     pub clock: Arc<dyn Clock>,
+    /// The deadline engine and the rules in force.
+    pub deadlines: Arc<Deadlines>,
+    /// Durable watermarks of the feeds (police streams, Blue Card inboxes, breach log).
+    pub feeds: Feeds,
     /// Becomes `true` when the server shuts down, so streams end and let it drain.
     pub shutdown: watch::Receiver<bool>,
 }

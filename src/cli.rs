@@ -30,6 +30,8 @@ enum Command {
         #[command(subcommand)]
         command: CertsCommand,
     },
+    /// Print the deadline rules in force (built-in profile plus `[rules]` overrides).
+    Rules,
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -45,6 +47,10 @@ struct ServeArgs {
     /// Data directory (overrides `data_dir`).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Run on a simulated clock starting at this instant (RFC 3339, e.g.
+    /// 2026-12-21T08:00:00+01:00); it moves only through AdminService.AdvanceClock/SetClock.
+    #[arg(long, value_name = "RFC3339")]
+    simulated_clock: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +112,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(config, args),
         Command::Certs { command } => certs(config, command),
+        Command::Rules => {
+            print!("{}", config.rule_set()?.table());
+            Ok(())
+        }
         Command::Config {
             command: ConfigCommand::Check,
         } => config_check(config),
@@ -128,7 +138,14 @@ fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-        server::serve(config, listener, shutdown_signal()).await?;
+        let clock: std::sync::Arc<dyn crate::clock::Clock> = match args.simulated_clock {
+            Some(start) => {
+                tracing::warn!(start = %start, "SIMULATED CLOCK: time moves only through AdminService.AdvanceClock/SetClock");
+                std::sync::Arc::new(crate::clock::SimulatedClock::new(start))
+            }
+            None => std::sync::Arc::new(crate::clock::SystemClock),
+        };
+        server::serve_with_clock(config, listener, clock, shutdown_signal()).await?;
         Ok(())
     })
 }
@@ -191,6 +208,7 @@ fn certs(config: Config, command: CertsCommand) -> anyhow::Result<()> {
 
 fn config_check(config: Config) -> anyhow::Result<()> {
     let directory = config.load_directory()?;
+    let rules = config.rule_set()?;
     let tls = config.tls_paths();
     println!("listen       {}", config.listen);
     println!("data_dir     {}", config.data_dir.display());
@@ -227,6 +245,20 @@ fn config_check(config: Config) -> anyhow::Result<()> {
             org.name
         );
     }
+    let disabled: Vec<&str> = rules
+        .iter()
+        .filter(|r| !r.enabled)
+        .map(|r| r.id.as_str())
+        .collect();
+    println!(
+        "deadline rules: {} in force{}",
+        rules.iter().filter(|r| r.enabled).count(),
+        if disabled.is_empty() {
+            String::new()
+        } else {
+            format!(", disabled: {}", disabled.join(", "))
+        }
+    );
     println!("configuration OK");
     Ok(())
 }

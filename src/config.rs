@@ -3,6 +3,7 @@
 //! `cargo run -- serve` with no file and no variables works: it serves the built-in sample
 //! directory from `./data` on `127.0.0.1:50051` with development certificates in `./certs`.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::deadlines::{RuleOverride, RuleSet};
 use crate::directory::{Directory, DirectoryError};
 use crate::tls::TlsPaths;
 
@@ -39,6 +41,8 @@ pub struct Config {
     pub store: StoreSection,
     /// Connection limits.
     pub limits: LimitsSection,
+    /// Deadline rule overrides, by rule id (`[rules."bluecard.forward"]`).
+    pub rules: BTreeMap<String, RuleOverride>,
 }
 
 /// `[tls]`: where certificates live, and whether development certificates may be made.
@@ -112,6 +116,7 @@ impl Default for Config {
             log: LogSection::default(),
             store: StoreSection::default(),
             limits: LimitsSection::default(),
+            rules: BTreeMap::new(),
         }
     }
 }
@@ -195,6 +200,11 @@ impl Config {
             Some(path) => Directory::load(path)?,
             None => Directory::from_toml_str(SAMPLE_DIRECTORY)?,
         })
+    }
+
+    /// The deadline rules in force: the built-in profile with `[rules]` applied.
+    pub fn rule_set(&self) -> Result<RuleSet, ConfigError> {
+        RuleSet::with_overrides(&self.rules).map_err(|e| ConfigError::Invalid(e.to_string()))
     }
 
     /// The TLS file paths after applying the `dir` convention.

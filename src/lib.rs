@@ -9,7 +9,8 @@
 //! - [`api`]: the tonic adapter, one file per service, proto <-> domain mapping and the one
 //!   error -> status mapping;
 //! - domain modules: [`directory`] (organisations and routing by [`teryt`] gmina code),
-//!   [`clock`], [`error`];
+//!   [`calendar`] (Polish working days), [`deadlines`] (rules, clocks, breaches),
+//!   [`feed`] (append-only logs behind streams), [`clock`], [`error`];
 //! - [`store`]: the storage seam (sled behind a small trait), one atomic batch per
 //!   command and a group commit;
 //! - support: [`config`], [`pki`] (development certificates), [`telemetry`], [`cli`].
@@ -20,8 +21,10 @@ pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod deadlines;
 pub mod directory;
 pub mod error;
+pub mod feed;
 pub mod identity;
 pub mod pki;
 pub mod server;

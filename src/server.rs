@@ -140,6 +140,7 @@ pub async fn serve_with_clock(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let directory = Arc::new(config.load_directory()?);
+    let rules = config.rule_set()?;
     ensure_dev_pki(&config, &directory)?;
     let tls_paths = config.tls_paths();
     let tls_config = tls::server_config(&tls_paths)?;
@@ -150,11 +151,14 @@ pub async fn serve_with_clock(
         },
     )?;
     let (stop_tx, stop_rx) = watch::channel(false);
+    let feeds = crate::feed::Feeds::default();
     let app = Arc::new(App {
         config,
         directory,
         store,
         clock,
+        deadlines: Arc::new(crate::deadlines::Deadlines::new(rules, feeds.clone())),
+        feeds,
         shutdown: stop_rx.clone(),
     });
     tokio::spawn(async move {
@@ -200,6 +204,17 @@ async fn run(
             .await;
     }
     tokio::spawn(health_monitor(app.clone(), health, stop.clone()));
+    // Catch up on deadlines that passed while the server was down before serving anyone,
+    // so the first ListBreaches already shows them.
+    match crate::deadlines::sweeper::sweep_now(&app).await {
+        Ok(o) if o.breaches > 0 => tracing::warn!(
+            breaches = o.breaches,
+            "recorded breaches that fell due while the server was down"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "start-up sweep failed"),
+    }
+    tokio::spawn(crate::deadlines::sweeper::run(app.clone()));
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)

@@ -27,8 +27,12 @@ async fn no_client_certificate_is_refused_at_the_handshake() {
         Ok(ch) => Some(AdminServiceClient::new(ch).who_am_i(WhoAmIRequest {}).await),
     };
     if let Some(r) = result {
+        // Depending on timing tonic reports the refused handshake as UNAVAILABLE or as an
+        // UNKNOWN transport error carrying the TLS alert; never as an answer of a handler.
         let status = r.unwrap_err();
-        assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+        let transport = status.code() == tonic::Code::Unavailable
+            || format!("{status:?}").contains("CertificateRequired");
+        assert!(transport, "{status:?}");
     }
 }
 

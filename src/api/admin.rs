@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use super::convert::{ts_required, ts_to_pb};
 use super::pb;
 use super::{Caller, call};
 use crate::app::App;
@@ -117,4 +118,109 @@ impl pb::admin_service_server::AdminService for AdminApi {
         )
         .await
     }
+
+    async fn now(
+        &self,
+        request: Request<pb::NowRequest>,
+    ) -> Result<Response<pb::NowResponse>, Status> {
+        let app = self.app.clone();
+        call(&self.app, "Now", request, |_caller, _| async move {
+            Ok(pb::NowResponse {
+                now: Some(ts_to_pb(app.clock.now())),
+                simulated: app.clock.simulated().is_some(),
+            })
+        })
+        .await
+    }
+
+    async fn advance_clock(
+        &self,
+        request: Request<pb::AdvanceClockRequest>,
+    ) -> Result<Response<pb::AdvanceClockResponse>, Status> {
+        let app = self.app.clone();
+        call(
+            &self.app,
+            "AdvanceClock",
+            request,
+            |caller, req| async move {
+                // Authorisation and mode are judged before the argument.
+                require_admin(&caller)?;
+                simulated(&app)?;
+                let by = match req.by {
+                    Some(d) if d.seconds >= 0 && (0..1_000_000_000).contains(&d.nanos) => {
+                        jiff::SignedDuration::new(d.seconds, d.nanos)
+                    }
+                    Some(_) => {
+                        return Err(Error::invalid(
+                            "by",
+                            "must be a valid, non-negative duration",
+                        ));
+                    }
+                    None => return Err(Error::invalid("by", "required")),
+                };
+                let now = move_clock(&app, &caller, |c| {
+                    c.advance(by)
+                        .map_err(|e| Error::invalid("by", e.to_string()))
+                })
+                .await?;
+                Ok(pb::AdvanceClockResponse { now: Some(now) })
+            },
+        )
+        .await
+    }
+
+    async fn set_clock(
+        &self,
+        request: Request<pb::SetClockRequest>,
+    ) -> Result<Response<pb::SetClockResponse>, Status> {
+        let app = self.app.clone();
+        call(&self.app, "SetClock", request, |caller, req| async move {
+            require_admin(&caller)?;
+            simulated(&app)?;
+            let to =
+                ts_required("to", req.to.as_ref()).map_err(|v| Error::InvalidArgument(vec![v]))?;
+            let now = move_clock(&app, &caller, |c| {
+                c.set(to).map_err(|e| Error::invalid("to", e.to_string()))
+            })
+            .await?;
+            Ok(pb::SetClockResponse { now: Some(now) })
+        })
+        .await
+    }
+}
+
+fn require_admin(caller: &Caller) -> Result<(), Error> {
+    if caller.org.kind == OrgKind::Admin {
+        Ok(())
+    } else {
+        Err(Error::PermissionDenied(format!(
+            "only admin organisations may move the clock; {} is a {}",
+            caller.org.id,
+            caller.org.kind.as_str()
+        )))
+    }
+}
+
+fn simulated(app: &App) -> Result<&crate::clock::SimulatedClock, Error> {
+    app.clock.simulated().ok_or_else(|| {
+        Error::FailedPrecondition(
+            "the server runs on the real clock; start it with --simulated-clock to move time"
+                .into(),
+        )
+    })
+}
+
+/// Moves the simulated clock, then sweeps at once so that breaches due by the new instant
+/// are recorded when the call returns (deterministic for training and black-box tests).
+async fn move_clock(
+    app: &App,
+    caller: &Caller,
+    mv: impl FnOnce(&crate::clock::SimulatedClock) -> Result<jiff::Timestamp, Error>,
+) -> Result<prost_types::Timestamp, Error> {
+    require_admin(caller)?;
+    let clock = simulated(app)?;
+    let now = mv(clock)?;
+    tracing::info!(now = %now, "simulated clock moved");
+    crate::deadlines::sweeper::sweep_now(app).await?;
+    Ok(ts_to_pb(now))
 }

@@ -8,6 +8,7 @@ pub mod assistance;
 pub mod blue_card;
 pub mod breach;
 pub mod caller;
+pub mod convert;
 pub mod status;
 
 use std::future::Future;

@@ -12,8 +12,9 @@
 //! flush, and feeds publish their durable watermark from there.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -33,13 +34,20 @@ const QUEUE_DEPTH: usize = 8192;
 type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 type Job = Box<dyn FnOnce(&mut Txn<'_>) -> Completion + Send>;
 
+/// What the writer receives: a command, or the order to stop after what came before.
+enum Msg {
+    Run(Job),
+    Stop,
+}
+
 /// The store handle shared by the whole server: reads go straight to the engine, writes go
 /// through [`Store::execute`].
 #[derive(Clone)]
 pub struct Store {
     engine: Arc<dyn Engine>,
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Msg>,
     poisoned: Arc<AtomicBool>,
+    threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
 /// The view a command gets: reads see the engine plus this command's own writes; writes
@@ -95,6 +103,11 @@ impl Txn<'_> {
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError> {
         self.engine.scan(start, end, limit)
+    }
+
+    /// The last committed entry in `[start, end)` (applied by earlier commands).
+    pub fn scan_last(&self, start: &[u8], end: &[u8]) -> Result<Option<Entry>, StoreError> {
+        self.engine.last(start, end)
     }
 
     /// Allocates the next number of the sequence whose keys live under `prefix` (keys are
@@ -158,18 +171,18 @@ impl Store {
                 engine.flush()?;
             }
         }
-        let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(QUEUE_DEPTH);
+        let (jobs_tx, jobs_rx) = mpsc::channel::<Msg>(QUEUE_DEPTH);
         let (flush_tx, flush_rx) = std::sync::mpsc::channel::<Flushing>();
         let poisoned = Arc::new(AtomicBool::new(false));
 
         let writer_engine = engine.clone();
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("lacznik-writer".into())
             .spawn(move || writer_loop(writer_engine.as_ref(), jobs_rx, flush_tx))
             .map_err(|e| StoreError::Engine(format!("cannot start writer thread: {e}")))?;
         let flusher_engine = engine.clone();
         let flusher_poison = poisoned.clone();
-        std::thread::Builder::new()
+        let flusher = std::thread::Builder::new()
             .name("lacznik-flusher".into())
             .spawn(move || flusher_loop(flusher_engine.as_ref(), flush_rx, &flusher_poison))
             .map_err(|e| StoreError::Engine(format!("cannot start flusher thread: {e}")))?;
@@ -178,6 +191,7 @@ impl Store {
             engine,
             jobs: jobs_tx,
             poisoned,
+            threads: Arc::new(Mutex::new(vec![writer, flusher])),
         })
     }
 
@@ -214,7 +228,7 @@ impl Store {
             })
         });
         self.jobs
-            .send(job)
+            .send(Msg::Run(job))
             .await
             .map_err(|_| E::from(StoreError::Closed))?;
         rx.await
@@ -249,27 +263,56 @@ impl Store {
         self.engine.size_on_disk()
     }
 
-    /// Waits for every command queued so far to be applied and flushed. Called on graceful
-    /// shutdown after the server has stopped taking RPCs; the threads end when the last
-    /// handle is dropped.
+    /// Graceful close: everything queued before is applied and flushed, then the writer
+    /// and flusher threads stop (and are joined). Later commands get [`StoreError::Closed`];
+    /// the engine itself closes when the last handle is dropped.
     pub async fn close(&self) -> Result<(), StoreError> {
-        // A no-op command: when it is answered, everything queued before it is durable.
-        self.execute(|_txn| Ok::<(), StoreError>(())).await?;
-        self.engine.flush()
+        let flushed = self.execute(|_txn| Ok::<(), StoreError>(())).await;
+        let _ = self.jobs.send(Msg::Stop).await;
+        let handles: Vec<JoinHandle<()>> = self
+            .threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .collect();
+        if !handles.is_empty() {
+            let _ = tokio::task::spawn_blocking(move || {
+                for h in handles {
+                    let _ = h.join();
+                }
+            })
+            .await;
+        }
+        match flushed {
+            Err(StoreError::Closed) => Ok(()),
+            other => other.and_then(|()| self.engine.flush()),
+        }
     }
 }
 
 fn writer_loop(
     engine: &dyn Engine,
-    mut jobs: mpsc::Receiver<Job>,
+    mut jobs: mpsc::Receiver<Msg>,
     flusher: std::sync::mpsc::Sender<Flushing>,
 ) {
     let mut counters: HashMap<Vec<u8>, u64> = HashMap::new();
-    while let Some(first) = jobs.blocking_recv() {
-        let mut group = vec![first];
+    let mut stopping = false;
+    while !stopping {
+        let Some(first) = jobs.blocking_recv() else {
+            break;
+        };
+        let mut group = Vec::new();
+        match first {
+            Msg::Run(job) => group.push(job),
+            Msg::Stop => break,
+        }
         while group.len() < MAX_GROUP {
             match jobs.try_recv() {
-                Ok(job) => group.push(job),
+                Ok(Msg::Run(job)) => group.push(job),
+                Ok(Msg::Stop) => {
+                    stopping = true;
+                    break;
+                }
                 Err(_) => break,
             }
         }

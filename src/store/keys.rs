@@ -7,6 +7,17 @@ pub const META: u8 = 0x00;
 /// Feeds: `FEED ++ feed-id(len-prefixed) ++ seq(u64 BE)` -> event.
 pub const FEED: u8 = 0x10;
 
+/// Deadline clocks of one case: `CLOCKS ++ var(case-id)` -> all its clocks.
+pub const CLOCKS: u8 = 0x20;
+/// Due-time index: `DUE ++ time ++ var(case-id) ++ var(rule-id) ++ occurrence(u32 BE)`.
+pub const DUE: u8 = 0x21;
+/// Breach records: `BREACH ++ id(u64 BE)`.
+pub const BREACH: u8 = 0x22;
+/// Breach event log (a feed): `BREACH_LOG ++ seq(u64 BE)`.
+pub const BREACH_LOG: u8 = 0x23;
+/// Breaches of a case: `BREACH_BY_CASE ++ var(case-id) ++ id(u64 BE)`.
+pub const BREACH_BY_CASE: u8 = 0x24;
+
 /// Key of the on-disk format version.
 pub const FORMAT_VERSION_KEY: &[u8] = &[META, b'f', b'o', b'r', b'm', b'a', b't'];
 
@@ -47,6 +58,19 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 /// Big-endian u64, the order-preserving encoding of sequence numbers.
 pub fn u64_be(n: u64) -> [u8; 8] {
     n.to_be_bytes()
+}
+
+/// Order-preserving encoding of an instant (milliseconds since the epoch, sign bit
+/// flipped so that earlier instants sort first, including any before 1970).
+pub fn time_key(t: jiff::Timestamp) -> [u8; 8] {
+    let ms = t.as_millisecond();
+    ((ms as u64) ^ (1u64 << 63)).to_be_bytes()
+}
+
+/// Inverse of [`time_key`].
+pub fn time_from_key(bytes: [u8; 8]) -> Option<jiff::Timestamp> {
+    let ms = (u64::from_be_bytes(bytes) ^ (1u64 << 63)) as i64;
+    jiff::Timestamp::from_millisecond(ms).ok()
 }
 
 /// Reads a big-endian u64 at the end of a key, e.g. a feed sequence.

@@ -1,0 +1,459 @@
+//! The deadline engine: opens, moves, satisfies and cancels the clocks of a case when its
+//! state changes, and turns clocks whose deadline passed into breach records.
+//!
+//! Storage (see `store::keys`): the clocks of a case are one record (`CLOCKS`), and every
+//! open clock has one entry in the due-time index (`DUE`, ordered by deadline). The sweep
+//! reads only the index up to "now", so its cost is the number of due clocks, never the
+//! number of open cases. A breach, the clock's new state and the removal of its index entry
+//! are written in the same batch: a breach is recorded exactly once per (case, rule,
+//! occurrence), across restarts too.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::breach::{Breach, BreachEventKind, BreachLogEntry};
+use super::rules::{Anchor, CaseKind, Event, Role, Rule, RuleSet};
+use crate::directory::OrgId;
+use crate::feed::Feeds;
+use crate::store::codec::Versioned;
+use crate::store::{StoreError, Txn, keys};
+use crate::teryt::GminaCode;
+
+/// What the engine needs to know about a case: ids and routing only, never contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRef {
+    /// Assistance request or Blue Card.
+    pub kind: CaseKind,
+    /// The case id (request id, card id).
+    pub id: String,
+    /// The containing case, if any (the Blue Card procedure of a card).
+    pub parent: Option<String>,
+    /// The case's gmina (supervisors see breaches of their gminas).
+    pub gmina: GminaCode,
+    /// The organisation that sent the case.
+    pub sender: OrgId,
+    /// The organisation that received it.
+    pub recipient: OrgId,
+}
+
+/// Case facts a rule may count from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Assistance requests made orally first.
+    pub urgent_oral: bool,
+    /// Planned start of the visit.
+    pub planned_start: Option<Timestamp>,
+    /// Planned end of the visit.
+    pub planned_end: Option<Timestamp>,
+    /// When the Blue Card procedure was started.
+    pub procedure_started: Option<Timestamp>,
+}
+
+/// Where a clock stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClockState {
+    /// Running; has an entry in the due-time index.
+    Open,
+    /// Its deadline passed; the breach is open until a satisfying event resolves it.
+    Breached {
+        /// The breach record.
+        breach_id: u64,
+    },
+    /// Met (possibly late, then a breach exists).
+    Satisfied {
+        /// When.
+        at: Timestamp,
+    },
+    /// Ended without an act because the case ended (cancelled, declined, closed).
+    Cancelled {
+        /// When.
+        at: Timestamp,
+    },
+    /// Replaced by a newer occurrence of the same rule.
+    Superseded,
+}
+
+/// One clock: an occurrence of a rule in a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockRecord {
+    /// The rule.
+    pub rule: String,
+    /// 1 for the first occurrence of the rule in the case.
+    pub occurrence: u32,
+    /// The starting event's time (the anchor of `Anchor::EventTime` rules).
+    pub started_at: Timestamp,
+    /// The deadline.
+    pub due: Timestamp,
+    /// Where it stands.
+    pub state: ClockState,
+}
+
+/// All clocks of a case, stored as one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseClocks {
+    /// The case.
+    pub case: CaseRef,
+    /// Its clocks, in the order they were opened.
+    pub clocks: Vec<ClockRecord>,
+}
+
+impl Versioned for CaseClocks {
+    const SCHEMA_VERSION: u8 = 1;
+}
+
+fn clocks_key(case_id: &str) -> Vec<u8> {
+    keys::key(keys::CLOCKS, &[&keys::var(case_id.as_bytes())])
+}
+
+fn due_key(due: Timestamp, case_id: &str, rule: &str, occurrence: u32) -> Vec<u8> {
+    keys::key(
+        keys::DUE,
+        &[
+            &keys::time_key(due),
+            &keys::var(case_id.as_bytes()),
+            &keys::var(rule.as_bytes()),
+            &occurrence.to_be_bytes(),
+        ],
+    )
+}
+
+/// Parses a due-index key back into (due, case id, rule id, occurrence).
+fn parse_due_key(key: &[u8]) -> Option<(Timestamp, String, String, u32)> {
+    let rest = key.strip_prefix(&[keys::DUE])?;
+    let (t, rest) = rest.split_at_checked(8)?;
+    let due = keys::time_from_key(t.try_into().ok()?)?;
+    let (&n, rest) = rest.split_first()?;
+    let (case, rest) = rest.split_at_checked(n as usize)?;
+    let (&m, rest) = rest.split_first()?;
+    let (rule, rest) = rest.split_at_checked(m as usize)?;
+    let occ = u32::from_be_bytes(rest.try_into().ok()?);
+    Some((
+        due,
+        String::from_utf8(case.to_vec()).ok()?,
+        String::from_utf8(rule.to_vec()).ok()?,
+        occ,
+    ))
+}
+
+/// What a sweep did, for the log, metrics and the benchmark.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepOutcome {
+    /// Index entries read.
+    pub scanned: usize,
+    /// Breaches recorded.
+    pub breaches: usize,
+}
+
+/// The rules in force plus the breach feed: the engine's whole state outside the store.
+pub struct Deadlines {
+    rules: RuleSet,
+    feeds: Feeds,
+}
+
+impl Deadlines {
+    /// An engine over `rules`, publishing breach events through `feeds`.
+    pub fn new(rules: RuleSet, feeds: Feeds) -> Deadlines {
+        Deadlines { rules, feeds }
+    }
+
+    /// The rules in force.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The feeds (for watchers of the breach log).
+    pub fn feeds(&self) -> &Feeds {
+        &self.feeds
+    }
+
+    fn anchor(rule: &Rule, at: Timestamp, facts: &Facts) -> Option<Timestamp> {
+        match rule.anchor {
+            Anchor::EventTime => Some(at),
+            Anchor::PlannedStart => facts.planned_start,
+            Anchor::PlannedEnd => facts.planned_end,
+            Anchor::ProcedureStarted => facts.procedure_started,
+        }
+    }
+
+    /// Applies an event of a case at instant `at` (the command's "now"): satisfies and
+    /// cancels clocks, opens the clocks the event starts, recomputes the deadlines of open
+    /// clocks from the case's current facts, and records a breach for every clock that is
+    /// already late. Returns the ids of breaches recorded.
+    pub fn on_event(
+        &self,
+        txn: &mut Txn<'_>,
+        case: &CaseRef,
+        event: Event,
+        at: Timestamp,
+        facts: &Facts,
+    ) -> Result<Vec<u64>, StoreError> {
+        let key = clocks_key(&case.id);
+        let mut record = txn.get_record::<CaseClocks>(&key)?.unwrap_or(CaseClocks {
+            case: case.clone(),
+            clocks: Vec::new(),
+        });
+        record.case = case.clone();
+        let mut breaches = Vec::new();
+
+        // 1. Satisfy or cancel running clocks.
+        for i in 0..record.clocks.len() {
+            let clock = record.clocks[i].clone();
+            let Some(rule) = self.rules.get(&clock.rule) else {
+                continue;
+            };
+            let satisfies = rule.satisfied_by.contains(&event) && !rule.starts.contains(&event);
+            let cancels = rule.cancelled_by.contains(&event);
+            match clock.state {
+                ClockState::Open if satisfies => {
+                    txn.delete(due_key(clock.due, &case.id, &clock.rule, clock.occurrence));
+                    if at >= clock.due {
+                        // Late, and the sweep had not got to it yet: breach, resolved now.
+                        breaches.push(self.record_breach(txn, case, rule, &clock, at, Some(at))?);
+                    }
+                    record.clocks[i].state = ClockState::Satisfied { at };
+                }
+                ClockState::Breached { breach_id } if satisfies => {
+                    self.resolve_breach(txn, breach_id, at)?;
+                    record.clocks[i].state = ClockState::Satisfied { at };
+                }
+                ClockState::Open if cancels => {
+                    txn.delete(due_key(clock.due, &case.id, &clock.rule, clock.occurrence));
+                    record.clocks[i].state = ClockState::Cancelled { at };
+                }
+                ClockState::Breached { .. } if cancels => {
+                    // The breach stays open: the act never happened.
+                    record.clocks[i].state = ClockState::Cancelled { at };
+                }
+                _ => {}
+            }
+        }
+
+        // 2. Open the clocks this event starts.
+        for rule in self.rules.iter() {
+            if rule.case_kind != case.kind || !rule.starts_on(event, facts.urgent_oral) {
+                continue;
+            }
+            let Some(anchor) = Self::anchor(rule, at, facts) else {
+                tracing::warn!(rule = %rule.id, case_id = %case.id, "rule anchor missing; clock not opened");
+                continue;
+            };
+            let occurrence = record
+                .clocks
+                .iter()
+                .filter(|c| c.rule == rule.id)
+                .map(|c| c.occurrence)
+                .max()
+                .unwrap_or(0)
+                + 1;
+            for c in record.clocks.iter_mut().filter(|c| c.rule == rule.id) {
+                if c.state == ClockState::Open {
+                    txn.delete(due_key(c.due, &case.id, &c.rule, c.occurrence));
+                    c.state = ClockState::Superseded;
+                }
+            }
+            let due = rule.due(anchor);
+            let mut clock = ClockRecord {
+                rule: rule.id.clone(),
+                occurrence,
+                started_at: at,
+                due,
+                state: ClockState::Open,
+            };
+            if rule.satisfied_by.contains(&event) {
+                // A check made at this moment ("at least N days before", "within 7 days").
+                if at >= due {
+                    breaches.push(self.record_breach(txn, case, rule, &clock, at, Some(at))?);
+                }
+                clock.state = ClockState::Satisfied { at };
+            } else {
+                txn.put(due_key(due, &case.id, &rule.id, occurrence), Vec::new());
+            }
+            record.clocks.push(clock);
+        }
+
+        // 3. Recompute open deadlines from the current facts (an amendment moves them),
+        //    and record what is already late.
+        for i in 0..record.clocks.len() {
+            let clock = record.clocks[i].clone();
+            if clock.state != ClockState::Open {
+                continue;
+            }
+            let Some(rule) = self.rules.get(&clock.rule) else {
+                continue;
+            };
+            let anchor = match rule.anchor {
+                Anchor::EventTime => Some(clock.started_at),
+                _ => Self::anchor(rule, at, facts),
+            };
+            let due = anchor.map(|a| rule.due(a)).unwrap_or(clock.due);
+            if at >= due {
+                txn.delete(due_key(clock.due, &case.id, &clock.rule, clock.occurrence));
+                record.clocks[i].due = due;
+                let late = record.clocks[i].clone();
+                let id = self.record_breach(txn, case, rule, &late, at, None)?;
+                record.clocks[i].state = ClockState::Breached { breach_id: id };
+                breaches.push(id);
+            } else if due != clock.due {
+                txn.delete(due_key(clock.due, &case.id, &clock.rule, clock.occurrence));
+                txn.put(
+                    due_key(due, &case.id, &clock.rule, clock.occurrence),
+                    Vec::new(),
+                );
+                record.clocks[i].due = due;
+            }
+        }
+        txn.put_record(key, &record);
+        Ok(breaches)
+    }
+
+    /// Records breaches for clocks due at or before `now`, at most `limit` index entries.
+    pub fn sweep(
+        &self,
+        txn: &mut Txn<'_>,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<SweepOutcome, StoreError> {
+        let start = [keys::DUE];
+        let mut end = keys::key(keys::DUE, &[&keys::time_key(now)]);
+        end.push(0xff); // everything due at exactly `now` too
+        let entries = txn.scan_committed(&start, &end, limit)?;
+        let mut outcome = SweepOutcome {
+            scanned: entries.len(),
+            breaches: 0,
+        };
+        for (k, _) in entries {
+            txn.delete(k.clone());
+            let Some((due, case_id, rule_id, occ)) = parse_due_key(&k) else {
+                tracing::error!(key = %hex::encode(&k), "malformed due-index key removed");
+                continue;
+            };
+            let ckey = clocks_key(&case_id);
+            let Some(mut record) = txn.get_record::<CaseClocks>(&ckey)? else {
+                continue;
+            };
+            let Some(i) = record
+                .clocks
+                .iter()
+                .position(|c| c.rule == rule_id && c.occurrence == occ)
+            else {
+                continue;
+            };
+            let clock = record.clocks[i].clone();
+            if clock.state != ClockState::Open || clock.due != due {
+                continue; // stale index entry: the clock moved or closed in the meantime
+            }
+            let Some(rule) = self.rules.get(&rule_id) else {
+                continue;
+            };
+            let case = record.case.clone();
+            let id = self.record_breach(txn, &case, rule, &clock, now, None)?;
+            record.clocks[i].state = ClockState::Breached { breach_id: id };
+            txn.put_record(ckey, &record);
+            outcome.breaches += 1;
+        }
+        Ok(outcome)
+    }
+
+    fn record_breach(
+        &self,
+        txn: &mut Txn<'_>,
+        case: &CaseRef,
+        rule: &Rule,
+        clock: &ClockRecord,
+        recorded_at: Timestamp,
+        resolved_at: Option<Timestamp>,
+    ) -> Result<u64, StoreError> {
+        let id = txn.next_seq(&[keys::BREACH])?;
+        let responsible = match rule.responsible {
+            Role::Recipient => case.recipient.clone(),
+            _ => case.sender.clone(),
+        };
+        let breach = Breach {
+            id,
+            rule: rule.id.clone(),
+            legal_basis: rule.legal_basis.clone(),
+            case: case.clone(),
+            occurrence: clock.occurrence,
+            due: clock.due,
+            recorded_at,
+            resolved_at,
+            responsible,
+            notify: rule.notify.clone(),
+        };
+        txn.put_record(keys::key(keys::BREACH, &[&keys::u64_be(id)]), &breach);
+        txn.put(
+            keys::key(
+                keys::BREACH_BY_CASE,
+                &[&keys::var(case.id.as_bytes()), &keys::u64_be(id)],
+            ),
+            Vec::new(),
+        );
+        tracing::info!(breach_id = id, rule = %rule.id, case_id = %case.id, due = %clock.due, "deadline breach recorded");
+        self.log(txn, BreachEventKind::Recorded, &breach)?;
+        if resolved_at.is_some() {
+            self.log(txn, BreachEventKind::Resolved, &breach)?;
+        }
+        Ok(id)
+    }
+
+    fn resolve_breach(&self, txn: &mut Txn<'_>, id: u64, at: Timestamp) -> Result<(), StoreError> {
+        let key = keys::key(keys::BREACH, &[&keys::u64_be(id)]);
+        let Some(mut breach) = txn.get_record::<Breach>(&key)? else {
+            return Ok(());
+        };
+        if breach.resolved_at.is_some() {
+            return Ok(());
+        }
+        breach.resolved_at = Some(at);
+        txn.put_record(key, &breach);
+        tracing::info!(breach_id = id, rule = %breach.rule, case_id = %breach.case.id, "deadline breach resolved");
+        self.log(txn, BreachEventKind::Resolved, &breach)
+    }
+
+    fn log(
+        &self,
+        txn: &mut Txn<'_>,
+        kind: BreachEventKind,
+        breach: &Breach,
+    ) -> Result<(), StoreError> {
+        let entry = BreachLogEntry {
+            kind,
+            breach: breach.clone(),
+        };
+        self.feeds.append(
+            txn,
+            &[keys::BREACH_LOG],
+            crate::store::codec::encode(&entry),
+        )?;
+        Ok(())
+    }
+
+    /// The clocks of a case, for case views (GetProcedure, GetAssistanceRequest).
+    pub fn clocks_of(
+        store: &crate::store::Store,
+        case_id: &str,
+    ) -> Result<Vec<ClockRecord>, StoreError> {
+        Ok(store
+            .get_record::<CaseClocks>(&clocks_key(case_id))?
+            .map(|r| r.clocks)
+            .unwrap_or_default())
+    }
+
+    /// True when some clock is due at or before `now` (a cheap check outside the writer).
+    pub fn anything_due(store: &crate::store::Store, now: Timestamp) -> Result<bool, StoreError> {
+        let mut end = keys::key(keys::DUE, &[&keys::time_key(now)]);
+        end.push(0xff);
+        Ok(!store.scan(&[keys::DUE], &end, 1)?.is_empty())
+    }
+
+    /// Number of open clocks (index entries), for metrics and the benchmark; O(open).
+    pub fn count_open(store: &crate::store::Store) -> Result<usize, StoreError> {
+        Ok(store
+            .scan(&[keys::DUE], &[keys::DUE + 1], usize::MAX)?
+            .len())
+    }
+}
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;
