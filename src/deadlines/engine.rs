@@ -339,7 +339,8 @@ impl Deadlines {
                 continue;
             };
             let clock = record.clocks[i].clone();
-            if clock.state != ClockState::Open || clock.due != due {
+            // The index keeps milliseconds; compare at that precision.
+            if clock.state != ClockState::Open || keys::time_key(clock.due) != keys::time_key(due) {
                 continue; // stale index entry: the clock moved or closed in the meantime
             }
             let Some(rule) = self.rules.get(&rule_id) else {

@@ -42,11 +42,12 @@ pub async fn run(app: Arc<App>) {
     let mut stop = app.shutdown.clone();
     let mut moves = app.clock.simulated().map(|c| c.subscribe());
     loop {
+        tracing::debug!(now = %app.clock.now(), "sweep tick");
         match sweep_now(&app).await {
             Ok(o) if o.breaches > 0 => {
                 tracing::info!(breaches = o.breaches, scanned = o.scanned, "sweep")
             }
-            Ok(_) => {}
+            Ok(o) => tracing::debug!(?o, "sweep outcome"),
             Err(e) => tracing::error!(error = %e, "sweep failed; retrying"),
         }
         tokio::select! {

@@ -25,6 +25,29 @@ pub struct Options {
     pub directory: Option<String>,
     /// Adjusts the configuration before the server starts.
     pub tweak: Option<Tweak>,
+    /// Run on a simulated clock starting here (`--simulated-clock`).
+    pub simulated_clock: Option<jiff::Timestamp>,
+}
+
+/// A server's files, ready to start: tests may seed the store before starting.
+pub struct Prepared {
+    dir: TempDir,
+    certs: PathBuf,
+    ca: DevCa,
+    config: Config,
+    clock: Option<jiff::Timestamp>,
+}
+
+impl Prepared {
+    /// The data directory the server will use.
+    pub fn data_dir(&self) -> PathBuf {
+        self.config.data_dir.clone()
+    }
+
+    /// Starts the server.
+    pub async fn start(self) -> TestServer {
+        TestServer::launch(self.dir, self.certs, self.ca, self.config, self.clock).await
+    }
 }
 
 /// A running server and what a test needs to talk to it.
@@ -56,6 +79,11 @@ impl TestServer {
 
     /// Starts a server with options.
     pub async fn start_with(opts: Options) -> TestServer {
+        Self::prepare(opts).await.start().await
+    }
+
+    /// Prepares the files of a server without starting it.
+    pub async fn prepare(opts: Options) -> Prepared {
         init_logs();
         let dir = tempfile::tempdir().expect("temp dir");
         let certs = dir.path().join("certs");
@@ -77,18 +105,35 @@ impl TestServer {
         let directory = config.load_directory().expect("valid directory");
         pki::init(&certs, &directory).expect("dev pki");
         let ca = pki::load_ca(&certs).expect("ca");
-        Self::launch(dir, certs, ca, config).await
+        Prepared {
+            dir,
+            certs,
+            ca,
+            config,
+            clock: opts.simulated_clock,
+        }
     }
 
-    async fn launch(dir: TempDir, certs: PathBuf, ca: DevCa, config: Config) -> TestServer {
+    async fn launch(
+        dir: TempDir,
+        certs: PathBuf,
+        ca: DevCa,
+        config: Config,
+        clock: Option<jiff::Timestamp>,
+    ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(lacznik::server::serve(
+        let clock: Arc<dyn lacznik::clock::Clock> = match clock {
+            Some(start) => Arc::new(lacznik::clock::SimulatedClock::new(start)),
+            None => Arc::new(lacznik::clock::SystemClock),
+        };
+        let handle = tokio::spawn(lacznik::server::serve_with_clock(
             config.clone(),
             listener,
+            clock,
             async move {
                 let _ = rx.await;
             },
@@ -192,8 +237,13 @@ impl TestServer {
 
     /// Stops the server and starts a new one on the same data dir and certificates.
     pub async fn restart(self) -> TestServer {
+        self.restart_at(None).await
+    }
+
+    /// Restarts, on a simulated clock starting at `clock` if given (else the real clock).
+    pub async fn restart_at(self, clock: Option<jiff::Timestamp>) -> TestServer {
         let (dir, certs, ca, config) = self.stop().await;
-        Self::launch(dir, certs, ca, config).await
+        Self::launch(dir, certs, ca, config, clock).await
     }
 }
 
