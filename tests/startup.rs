@@ -195,3 +195,32 @@ fn certs_init_issue_and_revoke_write_the_documented_layout() {
     let (ok, text) = lacznik(dir.path(), &["certs", "issue", "--org", "Bad_Id"]);
     assert!(!ok, "{text}");
 }
+
+#[test]
+fn rules_prints_the_rules_in_force_with_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, text) = lacznik(dir.path(), &["rules"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("bluecard.to_chair"), "{text}");
+    assert!(text.contains("Rozp. RM 2011 § 7 ust. 1"), "{text}");
+    assert!(text.contains("3 calendar days after"), "{text}");
+
+    std::fs::write(
+        dir.path().join("lacznik.toml"),
+        "[rules.\"bluecard.forward\"]\nunit = \"working_days\"\n\n[rules.\"assistance.receipt\"]\nenabled = false\n",
+    )
+    .unwrap();
+    let (ok, text) = lacznik(dir.path(), &["rules"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("3 working days after"), "{text}");
+    assert!(text.contains("assistance.receipt  [DISABLED]"), "{text}");
+
+    std::fs::write(
+        dir.path().join("lacznik.toml"),
+        "[rules.\"no.such\"]\nlength = 2\n",
+    )
+    .unwrap();
+    let (ok, text) = lacznik(dir.path(), &["rules"]);
+    assert!(!ok);
+    assert!(text.contains("no.such"), "{text}");
+}

@@ -67,11 +67,11 @@ where
             Err(s) => s.code(),
         };
         tracing::Span::current().record("code", field::debug(code));
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         if matches!(code, tonic::Code::Internal | tonic::Code::Unavailable) {
-            tracing::warn!(elapsed_ms, "rpc failed");
+            tracing::warn!(elapsed_us, "rpc failed");
         } else {
-            tracing::info!(elapsed_ms, "rpc");
+            tracing::info!(elapsed_us, "rpc");
         }
         result
     }

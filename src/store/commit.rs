@@ -493,4 +493,63 @@ mod tests {
         assert_eq!(rx.recv().await, Some("ok"));
         assert!(rx.try_recv().is_err());
     }
+
+    /// An engine whose flush is slow and counted, to see writers share flushes.
+    struct SlowFlush {
+        inner: MemoryEngine,
+        flushes: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Engine for SlowFlush {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(key)
+        }
+        fn scan(&self, s: &[u8], e: &[u8], l: usize) -> Result<Vec<Entry>, StoreError> {
+            self.inner.scan(s, e, l)
+        }
+        fn last(&self, s: &[u8], e: &[u8]) -> Result<Option<Entry>, StoreError> {
+            self.inner.last(s, e)
+        }
+        fn apply(&self, b: WriteBatch) -> Result<(), StoreError> {
+            self.inner.apply(b)
+        }
+        fn flush(&self) -> Result<(), StoreError> {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            self.flushes.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+        fn size_on_disk(&self) -> Result<u64, StoreError> {
+            Ok(0)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writers_share_flushes_and_are_answered_after_one() {
+        let engine = Arc::new(SlowFlush {
+            inner: MemoryEngine::default(),
+            flushes: std::sync::atomic::AtomicUsize::new(0),
+        });
+        let s = Store::start(engine.clone()).unwrap();
+        let before = engine.flushes.load(Ordering::SeqCst);
+        let mut handles = Vec::new();
+        for i in 0..200u32 {
+            let s = s.clone();
+            let e = engine.clone();
+            handles.push(tokio::spawn(async move {
+                s.execute(move |t| {
+                    t.put(i.to_be_bytes().to_vec(), vec![1]);
+                    Ok::<_, StoreError>(())
+                })
+                .await
+                .unwrap();
+                // Answered only after a flush that covered this write.
+                assert!(e.flushes.load(Ordering::SeqCst) > before);
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        let flushes = engine.flushes.load(Ordering::SeqCst) - before;
+        assert!(flushes < 50, "200 writers took {flushes} flushes");
+    }
 }
