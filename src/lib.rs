@@ -17,6 +17,7 @@
 
 pub mod api;
 pub mod app;
+pub mod assistance;
 pub mod calendar;
 pub mod cli;
 pub mod clock;

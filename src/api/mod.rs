@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod assistance;
+pub mod assistance_map;
 pub mod blue_card;
 pub mod breach;
 pub mod caller;

@@ -16,6 +16,8 @@ use crate::calendar;
 pub enum Event {
     /// A police-assistance request was submitted (reached the police unit's feed).
     AssistanceSubmitted,
+    /// The centre amended a request (the police unit must receive and decide again).
+    AssistanceAmended,
     /// The planned time of a request changed (a new notice to the police).
     AssistanceRescheduled,
     /// The police unit's system confirmed it has the request.
@@ -328,7 +330,7 @@ impl RuleSet {
                     "lacznik default (the procedure sets no period)",
                     "the police unit's system confirms receipt (RECEIVED)",
                     Assistance,
-                    &[AssistanceSubmitted],
+                    &[AssistanceSubmitted, AssistanceAmended],
                     Condition::Always,
                     (EventTime, After, 30, Minutes, false),
                     &[AssistanceReceived, AssistanceAccepted, AssistanceDeclined],
@@ -340,7 +342,7 @@ impl RuleSet {
                     "lacznik default (the procedure sets no period)",
                     "the police unit accepts or declines by the end of the working day before the visit",
                     Assistance,
-                    &[AssistanceSubmitted],
+                    &[AssistanceSubmitted, AssistanceAmended],
                     Condition::NormalOnly,
                     (PlannedStart, Before, 1, WorkingDays, false),
                     &[AssistanceAccepted, AssistanceDeclined],
@@ -352,7 +354,7 @@ impl RuleSet {
                     "lacznik default (the procedure sets no period)",
                     "the police unit accepts or declines an urgent oral request within 1 hour",
                     Assistance,
-                    &[AssistanceSubmitted],
+                    &[AssistanceSubmitted, AssistanceAmended],
                     Condition::UrgentOralOnly,
                     (EventTime, After, 1, Hours, false),
                     &[AssistanceAccepted, AssistanceDeclined],
@@ -380,7 +382,7 @@ impl RuleSet {
                     Condition::Always,
                     (PlannedEnd, After, 1, WorkingDays, false),
                     &[AssistanceServiceNote],
-                    &[AssistanceCancelled],
+                    &[AssistanceCancelled, AssistanceAmended],
                     Role::Recipient,
                 ),
                 rule(

@@ -18,6 +18,12 @@ pub const BREACH_LOG: u8 = 0x23;
 /// Breaches of a case: `BREACH_BY_CASE ++ var(case-id) ++ id(u64 BE)`.
 pub const BREACH_BY_CASE: u8 = 0x24;
 
+/// Assistance requests: `REQUEST ++ var(request-id)` -> record.
+pub const REQUEST: u8 = 0x30;
+/// Requests by organisation (centre and police unit) and planned start:
+/// `REQUEST_BY_ORG ++ var(org-id) ++ time ++ var(request-id)`.
+pub const REQUEST_BY_ORG: u8 = 0x31;
+
 /// Key of the on-disk format version.
 pub const FORMAT_VERSION_KEY: &[u8] = &[META, b'f', b'o', b'r', b'm', b'a', b't'];
 

@@ -1,0 +1,15 @@
+//! Police-assistance requests (welfare centre -> police unit), after the 2016 procedure:
+//! the centre's head applies to the police unit at least 3 working days before the visit
+//! (urgent matters orally first, in writing after the activities); the officer assists and
+//! writes a service note (notatka służbowa) afterwards.
+//!
+//! - [`model`]: the request, its content and history;
+//! - [`validate`]: every bad field at once, no value echoed;
+//! - [`commands`]: submit, amend, cancel, confirm, acknowledge, file the note (one atomic
+//!   batch each, deadlines included);
+//! - [`store`]: keys, per-organisation index, the police unit's feed.
+
+pub mod commands;
+pub mod model;
+pub mod store;
+pub mod validate;
