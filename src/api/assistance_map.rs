@@ -28,7 +28,11 @@ impl Decoder {
     }
 
     /// Decodes content; `None` when absent.
-    pub fn content(&mut self, prefix: &str, c: Option<&pb::AssistanceRequestContent>) -> Option<RawContent> {
+    pub fn content(
+        &mut self,
+        prefix: &str,
+        c: Option<&pb::AssistanceRequestContent>,
+    ) -> Option<RawContent> {
         let c = c?;
         let activity = match pb::Activity::try_from(c.activity) {
             Ok(pb::Activity::Unspecified) => None,
@@ -36,8 +40,10 @@ impl Decoder {
             Ok(pb::Activity::SocialWork) => Some(RawActivity::SocialWork),
             Ok(pb::Activity::Other) => Some(RawActivity::Other),
             Err(_) => {
-                self.violations
-                    .push(FieldViolation::new(format!("{prefix}.activity"), "unknown activity"));
+                self.violations.push(FieldViolation::new(
+                    format!("{prefix}.activity"),
+                    "unknown activity",
+                ));
                 None
             }
         };
@@ -81,7 +87,8 @@ impl Decoder {
             Ok(pb::Urgency::Normal) => Some(Urgency::Normal),
             Ok(pb::Urgency::UrgentOral) => Some(Urgency::UrgentOral),
             Err(_) => {
-                self.violations.push(FieldViolation::new("urgency", "unknown urgency"));
+                self.violations
+                    .push(FieldViolation::new("urgency", "unknown urgency"));
                 None
             }
         };
@@ -104,11 +111,23 @@ impl Decoder {
         let n = n.cloned().unwrap_or_default();
         let arrival = self.ts("note.arrival_time", n.arrival_time.as_ref());
         let departure = self.ts("note.departure_time", n.departure_time.as_ref());
-        if arrival.is_none() && !self.violations.iter().any(|v| v.field == "note.arrival_time") {
-            self.violations.push(FieldViolation::new("note.arrival_time", "required"));
+        if arrival.is_none()
+            && !self
+                .violations
+                .iter()
+                .any(|v| v.field == "note.arrival_time")
+        {
+            self.violations
+                .push(FieldViolation::new("note.arrival_time", "required"));
         }
-        if departure.is_none() && !self.violations.iter().any(|v| v.field == "note.departure_time") {
-            self.violations.push(FieldViolation::new("note.departure_time", "required"));
+        if departure.is_none()
+            && !self
+                .violations
+                .iter()
+                .any(|v| v.field == "note.departure_time")
+        {
+            self.violations
+                .push(FieldViolation::new("note.departure_time", "required"));
         }
         ServiceNote {
             officers: n.officers.iter().map(officer).collect(),
@@ -117,7 +136,11 @@ impl Decoder {
             course: n.course.trim().into(),
             stayed_until_finished: n.stayed_until_finished,
             coercion_used: n.coercion_used,
-            coercion_measures: n.coercion_measures.iter().map(|m| m.trim().to_string()).collect(),
+            coercion_measures: n
+                .coercion_measures
+                .iter()
+                .map(|m| m.trim().to_string())
+                .collect(),
             prohibited_act: n.prohibited_act,
             police_case_reference: n.police_case_reference.trim().into(),
             filed_at: now,
@@ -236,7 +259,10 @@ pub fn deadlines_pb(clocks: &[ClockRecord]) -> Vec<pb::Deadline> {
 }
 
 /// A record to wire; `details` adds history, deadlines and breaches (Get) or not (List).
-pub fn record_pb(r: &AssistanceRecord, details: Option<(&[ClockRecord], &[Breach])>) -> pb::AssistanceRequest {
+pub fn record_pb(
+    r: &AssistanceRecord,
+    details: Option<(&[ClockRecord], &[Breach])>,
+) -> pb::AssistanceRequest {
     let mut out = pb::AssistanceRequest {
         request_id: r.request_id.clone(),
         centre_org_id: r.centre.to_string(),
@@ -265,11 +291,14 @@ pub fn record_pb(r: &AssistanceRecord, details: Option<(&[ClockRecord], &[Breach
             officers: d.officers.iter().map(officer_pb).collect(),
             reason: d.reason.clone(),
         }),
-        written_confirmation: r.written_confirmation.as_ref().map(|w| pb::WrittenConfirmation {
-            confirmed_time: Some(ts_to_pb(w.at)),
-            signed_by: Some(signatory_pb(&w.signed_by)),
-            remarks: w.remarks.clone(),
-        }),
+        written_confirmation: r
+            .written_confirmation
+            .as_ref()
+            .map(|w| pb::WrittenConfirmation {
+                confirmed_time: Some(ts_to_pb(w.at)),
+                signed_by: Some(signatory_pb(&w.signed_by)),
+                remarks: w.remarks.clone(),
+            }),
         service_note: r.service_note.as_ref().map(|n| pb::ServiceNote {
             officers: n.officers.iter().map(officer_pb).collect(),
             arrival_time: Some(ts_to_pb(n.arrival)),
@@ -282,10 +311,13 @@ pub fn record_pb(r: &AssistanceRecord, details: Option<(&[ClockRecord], &[Breach
             police_case_reference: n.police_case_reference.clone(),
             filed_time: Some(ts_to_pb(n.filed_at)),
         }),
-        cancellation: r.cancellation.as_ref().map(|(at, reason)| pb::Cancellation {
-            cancelled_time: Some(ts_to_pb(*at)),
-            reason: reason.clone(),
-        }),
+        cancellation: r
+            .cancellation
+            .as_ref()
+            .map(|(at, reason)| pb::Cancellation {
+                cancelled_time: Some(ts_to_pb(*at)),
+                reason: reason.clone(),
+            }),
         history: Vec::new(),
         deadlines: Vec::new(),
         breaches: Vec::new(),
@@ -296,7 +328,9 @@ pub fn record_pb(r: &AssistanceRecord, details: Option<(&[ClockRecord], &[Breach
             .iter()
             .map(|h| {
                 let (changed, previous) = match &h.action {
-                    Action::Amended { changed, previous } => (changed.clone(), Some(content_pb(previous))),
+                    Action::Amended { changed, previous } => {
+                        (changed.clone(), Some(content_pb(previous)))
+                    }
                     _ => (Vec::new(), None),
                 };
                 pb::HistoryEntry {

@@ -130,12 +130,25 @@ fn record_history(r: &mut AssistanceRecord, by: &OrgId, action: Action, now: Tim
     });
 }
 
-fn deadline_event(ctx: &Ctx, txn: &mut Txn<'_>, r: &AssistanceRecord, e: Event, now: Timestamp) -> Result<(), Error> {
-    ctx.deadlines.on_event(txn, &case_ref(r), e, now, &facts(r))?;
+fn deadline_event(
+    ctx: &Ctx,
+    txn: &mut Txn<'_>,
+    r: &AssistanceRecord,
+    e: Event,
+    now: Timestamp,
+) -> Result<(), Error> {
+    ctx.deadlines
+        .on_event(txn, &case_ref(r), e, now, &facts(r))?;
     Ok(())
 }
 
-fn publish(ctx: &Ctx, txn: &mut Txn<'_>, r: &AssistanceRecord, kind: EventKind, now: Timestamp) -> Result<(), Error> {
+fn publish(
+    ctx: &Ctx,
+    txn: &mut Txn<'_>,
+    r: &AssistanceRecord,
+    kind: EventKind,
+    now: Timestamp,
+) -> Result<(), Error> {
     let event = FeedEvent {
         kind,
         request_id: r.request_id.clone(),
@@ -283,7 +296,10 @@ pub fn amend(
 ) -> Result<AssistanceRecord, Error> {
     let mut r = load_visible(txn, &centre.id, &a.request_id)?;
     only_centre(&r, &centre.id, "amend")?;
-    if !matches!(r.state, State::Submitted | State::Received | State::Accepted) {
+    if !matches!(
+        r.state,
+        State::Submitted | State::Received | State::Accepted
+    ) {
         return Err(illegal(&r, "amended"));
     }
     before_visit(&r, now, "amended")?;
@@ -306,7 +322,9 @@ pub fn amend(
             }
             Part::Address => merged.address = a.content.address.clone(),
             Part::SocialWorkers => merged.social_workers = a.content.social_workers.clone(),
-            Part::ExpectedBehaviour => merged.expected_behaviour = a.content.expected_behaviour.clone(),
+            Part::ExpectedBehaviour => {
+                merged.expected_behaviour = a.content.expected_behaviour.clone()
+            }
         }
     }
     if let Some(s) = merged.planned_start {
@@ -317,7 +335,10 @@ pub fn amend(
     let routed = validate::content(&mut c, "content", &merged, centre, directory);
     if let Some((_, police)) = &routed {
         if police != &r.police_unit {
-            c.add("content.address.gmina_teryt", "the new address is served by another police unit; cancel and submit a new request");
+            c.add(
+                "content.address.gmina_teryt",
+                "the new address is served by another police unit; cancel and submit a new request",
+            );
         }
     }
     c.finish()?;
@@ -367,7 +388,14 @@ pub fn amend(
 }
 
 /// CancelAssistanceRequest.
-pub fn cancel(ctx: &Ctx, txn: &mut Txn<'_>, centre: &OrgId, id: &str, reason: &str, now: Timestamp) -> Result<AssistanceRecord, Error> {
+pub fn cancel(
+    ctx: &Ctx,
+    txn: &mut Txn<'_>,
+    centre: &OrgId,
+    id: &str,
+    reason: &str,
+    now: Timestamp,
+) -> Result<AssistanceRecord, Error> {
     let mut r = load_visible(txn, centre, id)?;
     only_centre(&r, centre, "cancel")?;
     if r.state == State::Cancelled {
@@ -376,7 +404,10 @@ pub fn cancel(ctx: &Ctx, txn: &mut Txn<'_>, centre: &OrgId, id: &str, reason: &s
     let mut c = Checker::default();
     c.text("reason", reason, true, validate::MAX_TEXT, true);
     c.finish()?;
-    if !matches!(r.state, State::Submitted | State::Received | State::Accepted) {
+    if !matches!(
+        r.state,
+        State::Submitted | State::Received | State::Accepted
+    ) {
         return Err(illegal(&r, "cancelled"));
     }
     before_visit(&r, now, "cancelled")?;
@@ -413,12 +444,39 @@ pub fn confirm(
         return Err(illegal(&r, "confirmed"));
     }
     let mut c = Checker::default();
-    c.text("signed_by.first_name", &confirmation.signed_by.first_name, true, validate::MAX_NAME, false);
-    c.text("signed_by.last_name", &confirmation.signed_by.last_name, true, validate::MAX_NAME, false);
-    c.text("signed_by.position", &confirmation.signed_by.position, false, validate::MAX_NAME, false);
-    c.text("remarks", &confirmation.remarks, false, validate::MAX_TEXT, true);
+    c.text(
+        "signed_by.first_name",
+        &confirmation.signed_by.first_name,
+        true,
+        validate::MAX_NAME,
+        false,
+    );
+    c.text(
+        "signed_by.last_name",
+        &confirmation.signed_by.last_name,
+        true,
+        validate::MAX_NAME,
+        false,
+    );
+    c.text(
+        "signed_by.position",
+        &confirmation.signed_by.position,
+        false,
+        validate::MAX_NAME,
+        false,
+    );
+    c.text(
+        "remarks",
+        &confirmation.remarks,
+        false,
+        validate::MAX_TEXT,
+        true,
+    );
     c.finish()?;
-    r.written_confirmation = Some(WrittenConfirmation { at: now, ..confirmation });
+    r.written_confirmation = Some(WrittenConfirmation {
+        at: now,
+        ..confirmation
+    });
     record_history(&mut r, centre, Action::WrittenConfirmation, now);
     records::put(txn, &r);
     publish(ctx, txn, &r, EventKind::WrittenConfirmation, now)?;
@@ -438,7 +496,14 @@ pub enum Ack {
 }
 
 /// AcknowledgeAssistanceRequest.
-pub fn acknowledge(ctx: &Ctx, txn: &mut Txn<'_>, police: &OrgId, id: &str, ack: Ack, now: Timestamp) -> Result<AssistanceRecord, Error> {
+pub fn acknowledge(
+    ctx: &Ctx,
+    txn: &mut Txn<'_>,
+    police: &OrgId,
+    id: &str,
+    ack: Ack,
+    now: Timestamp,
+) -> Result<AssistanceRecord, Error> {
     let mut r = load_visible(txn, police, id)?;
     only_police(&r, police, "acknowledge")?;
     let mut c = Checker::default();
@@ -454,7 +519,9 @@ pub fn acknowledge(ctx: &Ctx, txn: &mut Txn<'_>, police: &OrgId, id: &str, ack: 
             r.received_at = Some(now);
             (Action::Received, Event::AssistanceReceived)
         }
-        (Ack::Received, State::Received | State::Accepted | State::Declined | State::Completed) => return Ok(r),
+        (Ack::Received, State::Received | State::Accepted | State::Declined | State::Completed) => {
+            return Ok(r);
+        }
         (Ack::Accepted(_), State::Accepted | State::Completed) => return Ok(r),
         (Ack::Declined(_), State::Declined) => return Ok(r),
         (Ack::Accepted(officers), State::Received) => {
@@ -481,7 +548,7 @@ pub fn acknowledge(ctx: &Ctx, txn: &mut Txn<'_>, police: &OrgId, id: &str, ack: 
             return Err(Error::FailedPrecondition(format!(
                 "request {} must be acknowledged RECEIVED before it is accepted or declined",
                 r.request_id
-            )))
+            )));
         }
         (Ack::Received, _) => return Err(illegal(&r, "received")),
         (Ack::Accepted(_), _) => return Err(illegal(&r, "accepted")),
@@ -494,7 +561,15 @@ pub fn acknowledge(ctx: &Ctx, txn: &mut Txn<'_>, police: &OrgId, id: &str, ack: 
 }
 
 /// FileServiceNote.
-pub fn file_note(ctx: &Ctx, txn: &mut Txn<'_>, police: &OrgId, id: &str, note: ServiceNote, pre: Vec<FieldViolation>, now: Timestamp) -> Result<AssistanceRecord, Error> {
+pub fn file_note(
+    ctx: &Ctx,
+    txn: &mut Txn<'_>,
+    police: &OrgId,
+    id: &str,
+    note: ServiceNote,
+    pre: Vec<FieldViolation>,
+    now: Timestamp,
+) -> Result<AssistanceRecord, Error> {
     let mut r = load_visible(txn, police, id)?;
     only_police(&r, police, "file a service note for")?;
     if r.state == State::Completed {
@@ -504,7 +579,10 @@ pub fn file_note(ctx: &Ctx, txn: &mut Txn<'_>, police: &OrgId, id: &str, note: S
     validate::service_note(&mut c, &note);
     c.finish()?;
     if r.state != State::Accepted {
-        return Err(illegal(&r, "completed with a service note (it must be ACCEPTED)"));
+        return Err(illegal(
+            &r,
+            "completed with a service note (it must be ACCEPTED)",
+        ));
     }
     if now < r.content.planned_start {
         return Err(Error::FailedPrecondition(format!(
@@ -513,7 +591,10 @@ pub fn file_note(ctx: &Ctx, txn: &mut Txn<'_>, police: &OrgId, id: &str, note: S
         )));
     }
     r.state = State::Completed;
-    r.service_note = Some(ServiceNote { filed_at: now, ..note });
+    r.service_note = Some(ServiceNote {
+        filed_at: now,
+        ..note
+    });
     record_history(&mut r, police, Action::ServiceNote, now);
     records::put(txn, &r);
     deadline_event(ctx, txn, &r, Event::AssistanceServiceNote, now)?;

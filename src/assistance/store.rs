@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use super::model::{AssistanceRecord, State};
 use crate::directory::OrgId;
 use crate::error::Error;
-use crate::store::{codec, keys, Store, StoreError, Txn};
+use crate::store::{Store, StoreError, Txn, codec, keys};
 
 fn record_key(id: &str) -> Vec<u8> {
     keys::key(keys::REQUEST, &[&keys::var(id.as_bytes())])
@@ -42,7 +42,10 @@ pub fn get(store: &Store, id: &str) -> Result<Option<AssistanceRecord>, StoreErr
 pub fn put_new(txn: &mut Txn<'_>, r: &AssistanceRecord) {
     put(txn, r);
     for org in [&r.centre, &r.police_unit] {
-        txn.put(index_key(org, r.content.planned_start, &r.request_id), Vec::new());
+        txn.put(
+            index_key(org, r.content.planned_start, &r.request_id),
+            Vec::new(),
+        );
     }
 }
 

@@ -40,7 +40,8 @@ impl Checker {
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
         let field = field.into();
         if !self.reported(&field) {
-            self.violations.push(FieldViolation::new(field, description));
+            self.violations
+                .push(FieldViolation::new(field, description));
         }
     }
 
@@ -168,9 +169,27 @@ fn signatory(c: &mut Checker, field: &str, s: &Option<Signatory>) {
     match s {
         None => c.add(field, "required"),
         Some(s) => {
-            c.text(&format!("{field}.first_name"), &s.first_name, true, MAX_NAME, false);
-            c.text(&format!("{field}.last_name"), &s.last_name, true, MAX_NAME, false);
-            c.text(&format!("{field}.position"), &s.position, false, MAX_NAME, false);
+            c.text(
+                &format!("{field}.first_name"),
+                &s.first_name,
+                true,
+                MAX_NAME,
+                false,
+            );
+            c.text(
+                &format!("{field}.last_name"),
+                &s.last_name,
+                true,
+                MAX_NAME,
+                false,
+            );
+            c.text(
+                &format!("{field}.position"),
+                &s.position,
+                false,
+                MAX_NAME,
+                false,
+            );
         }
     }
 }
@@ -185,9 +204,27 @@ pub fn officers(c: &mut Checker, field: &str, list: &[Officer], at_least_one: bo
         return;
     }
     for (i, o) in list.iter().enumerate() {
-        c.text(&format!("{field}[{i}].first_name"), &o.first_name, true, MAX_NAME, false);
-        c.text(&format!("{field}[{i}].last_name"), &o.last_name, true, MAX_NAME, false);
-        c.text(&format!("{field}[{i}].badge_number"), &o.badge_number, true, 32, false);
+        c.text(
+            &format!("{field}[{i}].first_name"),
+            &o.first_name,
+            true,
+            MAX_NAME,
+            false,
+        );
+        c.text(
+            &format!("{field}[{i}].last_name"),
+            &o.last_name,
+            true,
+            MAX_NAME,
+            false,
+        );
+        c.text(
+            &format!("{field}[{i}].badge_number"),
+            &o.badge_number,
+            true,
+            32,
+            false,
+        );
     }
 }
 
@@ -195,12 +232,17 @@ fn id_card_ok(s: &str) -> bool {
     let s = s.trim();
     !s.is_empty()
         && s.len() <= 32
-        && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '/' || ch == '-' || ch == ' ')
+        && s.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '/' || ch == '-' || ch == ' ')
 }
 
 fn postal_code_ok(s: &str) -> bool {
     let b = s.trim().as_bytes();
-    b.len() == 6 && b[2] == b'-' && b.iter().enumerate().all(|(i, ch)| i == 2 || ch.is_ascii_digit())
+    b.len() == 6
+        && b[2] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, ch)| i == 2 || ch.is_ascii_digit())
 }
 
 /// Validates content against the centre's area and the directory; returns the content and
@@ -228,23 +270,43 @@ pub fn content(
         None => c.add(f("address"), "required"),
         Some(a) => {
             c.text(&f("address.street"), &a.street, true, MAX_NAME, false);
-            c.text(&f("address.building_number"), &a.building_number, true, 16, false);
-            c.text(&f("address.apartment_number"), &a.apartment_number, false, 16, false);
+            c.text(
+                &f("address.building_number"),
+                &a.building_number,
+                true,
+                16,
+                false,
+            );
+            c.text(
+                &f("address.apartment_number"),
+                &a.apartment_number,
+                false,
+                16,
+                false,
+            );
             if !postal_code_ok(&a.postal_code) {
                 c.add(f("address.postal_code"), "must be NN-NNN");
             }
             c.text(&f("address.city"), &a.city, true, MAX_NAME, false);
             c.text(&f("address.notes"), &a.notes, false, MAX_TEXT, true);
             match a.gmina_teryt.trim().parse::<GminaCode>() {
-                Err(e) => c.add(f("address.gmina_teryt"), format!("not a valid TERYT gmina code: {e}")),
+                Err(e) => c.add(
+                    f("address.gmina_teryt"),
+                    format!("not a valid TERYT gmina code: {e}"),
+                ),
                 Ok(g) => {
                     gmina = Some(g);
                     if !centre.gminas.contains(&g) {
-                        c.add(f("address.gmina_teryt"), "outside the area of the requesting centre");
+                        c.add(
+                            f("address.gmina_teryt"),
+                            "outside the area of the requesting centre",
+                        );
                     } else {
                         match directory.police_unit_for(g) {
                             Some(p) => police = Some(p.id.clone()),
-                            None => c.add(f("address.gmina_teryt"), "no police unit serves this gmina"),
+                            None => {
+                                c.add(f("address.gmina_teryt"), "no police unit serves this gmina")
+                            }
                         }
                     }
                 }
@@ -254,20 +316,53 @@ pub fn content(
     match &raw.client {
         None => c.add(f("client"), "required"),
         Some(cl) => {
-            c.text(&f("client.first_name"), &cl.first_name, true, MAX_NAME, false);
+            c.text(
+                &f("client.first_name"),
+                &cl.first_name,
+                true,
+                MAX_NAME,
+                false,
+            );
             c.text(&f("client.last_name"), &cl.last_name, true, MAX_NAME, false);
-            c.text(&f("client.other_data"), &cl.other_data, false, MAX_TEXT, true);
+            c.text(
+                &f("client.other_data"),
+                &cl.other_data,
+                false,
+                MAX_TEXT,
+                true,
+            );
         }
     }
-    c.text(&f("expected_behaviour"), &raw.expected_behaviour, true, MAX_TEXT, true);
+    c.text(
+        &f("expected_behaviour"),
+        &raw.expected_behaviour,
+        true,
+        MAX_TEXT,
+        true,
+    );
     if raw.social_workers.is_empty() {
         c.add(f("social_workers"), "at least one social worker");
     } else if raw.social_workers.len() > MAX_WORKERS {
-        c.add(f("social_workers"), format!("at most {MAX_WORKERS} social workers"));
+        c.add(
+            f("social_workers"),
+            format!("at most {MAX_WORKERS} social workers"),
+        );
     } else {
         for (i, w) in raw.social_workers.iter().enumerate() {
-            c.text(&f(&format!("social_workers[{i}].first_name")), &w.first_name, true, MAX_NAME, false);
-            c.text(&f(&format!("social_workers[{i}].last_name")), &w.last_name, true, MAX_NAME, false);
+            c.text(
+                &f(&format!("social_workers[{i}].first_name")),
+                &w.first_name,
+                true,
+                MAX_NAME,
+                false,
+            );
+            c.text(
+                &f(&format!("social_workers[{i}].last_name")),
+                &w.last_name,
+                true,
+                MAX_NAME,
+                false,
+            );
             if !id_card_ok(&w.id_card_number) {
                 c.add(
                     f(&format!("social_workers[{i}].id_card_number")),
@@ -282,7 +377,13 @@ pub fn content(
             None
         }
         Some(RawActivity::Other) => {
-            c.text(&f("activity_other"), &raw.activity_other, true, MAX_TEXT, true);
+            c.text(
+                &f("activity_other"),
+                &raw.activity_other,
+                true,
+                MAX_TEXT,
+                true,
+            );
             Some(Activity::Other(raw.activity_other.trim().to_string()))
         }
         Some(a) => {
@@ -373,7 +474,10 @@ pub fn submission(
             if raw.urgency == Some(Urgency::Normal) {
                 if let Some(s) = rc.planned_start {
                     if s <= now {
-                        c.add("content.planned_start", "must be in the future for a NORMAL request");
+                        c.add(
+                            "content.planned_start",
+                            "must be in the future for a NORMAL request",
+                        );
                     }
                 }
             }
@@ -413,11 +517,23 @@ pub fn service_note(c: &mut Checker, note: &ServiceNote) {
         c.add("note.coercion_measures", "at most 20 measures");
     } else {
         for (i, m) in note.coercion_measures.iter().enumerate() {
-            c.text(&format!("note.coercion_measures[{i}]"), m, true, MAX_NAME, false);
+            c.text(
+                &format!("note.coercion_measures[{i}]"),
+                m,
+                true,
+                MAX_NAME,
+                false,
+            );
         }
     }
     if note.prohibited_act {
-        c.text("note.police_case_reference", &note.police_case_reference, true, 64, false);
+        c.text(
+            "note.police_case_reference",
+            &note.police_case_reference,
+            true,
+            64,
+            false,
+        );
     } else if !note.police_case_reference.trim().is_empty() {
         c.add("note.police_case_reference", "only when prohibited_act");
     }

@@ -3,6 +3,8 @@
 //! real mutual-TLS gRPC clients. Set `TEST_LOG=1` to see the server's logs.
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
