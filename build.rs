@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protos = [
+        "proto/lacznik/v1/common.proto",
         "proto/lacznik/v1/organization.proto",
         "proto/lacznik/v1/admin.proto",
         "proto/lacznik/v1/assistance.proto",

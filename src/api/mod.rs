@@ -7,6 +7,7 @@ pub mod admin;
 pub mod assistance;
 pub mod assistance_map;
 pub mod blue_card;
+pub mod blue_card_map;
 pub mod breach;
 pub mod caller;
 pub mod convert;

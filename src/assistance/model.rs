@@ -71,16 +71,7 @@ pub struct SocialWorker {
     pub id_card_number: String,
 }
 
-/// A person signing for an organisation.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Signatory {
-    /// First name.
-    pub first_name: String,
-    /// Surname.
-    pub last_name: String,
-    /// Position, may be empty.
-    pub position: String,
-}
+pub use crate::people::Signatory;
 
 /// An officer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,86 +7,16 @@ use super::model::*;
 use crate::directory::{Directory, OrgId, Organization};
 use crate::error::{Error, FieldViolation};
 use crate::teryt::GminaCode;
+pub use crate::validation::Checker;
+use crate::validation::signatory;
+pub use crate::validation::{MAX_NAME, MAX_TEXT};
 
-/// Longest name-like field (characters).
-pub const MAX_NAME: usize = 100;
-/// Longest free-text field (characters).
-pub const MAX_TEXT: usize = 4000;
 /// Most social workers on one request.
 pub const MAX_WORKERS: usize = 20;
 /// Most officers on one note or decision.
 pub const MAX_OFFICERS: usize = 20;
 /// Longest visit.
 pub const MAX_VISIT: SignedDuration = SignedDuration::from_hours(24);
-
-/// Collects violations; fields the API layer already rejected (bad timestamp, unknown enum
-/// value) are not reported twice.
-#[derive(Debug, Default)]
-pub struct Checker {
-    violations: Vec<FieldViolation>,
-}
-
-impl Checker {
-    /// Starts with what the API layer found while decoding.
-    pub fn new(pre: Vec<FieldViolation>) -> Checker {
-        Checker { violations: pre }
-    }
-
-    fn reported(&self, field: &str) -> bool {
-        self.violations.iter().any(|v| v.field == field)
-    }
-
-    /// Adds a violation.
-    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        let field = field.into();
-        if !self.reported(&field) {
-            self.violations
-                .push(FieldViolation::new(field, description));
-        }
-    }
-
-    /// A text field: required or not, a length limit, no control characters (free text
-    /// may hold line breaks).
-    pub fn text(&mut self, field: &str, value: &str, required: bool, max: usize, multiline: bool) {
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
-            if required {
-                self.add(field, "required");
-            }
-            return;
-        }
-        if value.chars().count() > max {
-            self.add(field, format!("at most {max} characters"));
-        }
-        let bad = value
-            .chars()
-            .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
-        if bad {
-            self.add(field, "contains control characters");
-        }
-    }
-
-    /// A required value that the API layer mapped to `None` when absent.
-    pub fn required<T>(&mut self, field: &str, value: &Option<T>) {
-        if value.is_none() {
-            self.add(field, "required");
-        }
-    }
-
-    /// Ends validation.
-    pub fn finish(self) -> Result<(), Error> {
-        if self.violations.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::InvalidArgument(self.violations))
-        }
-    }
-
-    /// True when nothing is wrong so far.
-    pub fn is_clean(&self) -> bool {
-        self.violations.is_empty()
-    }
-}
 
 /// A request id: a UUID, normalised to lower-case hyphenated form.
 pub fn request_id(c: &mut Checker, field: &str, raw: &str) -> Option<String> {
@@ -163,35 +93,6 @@ pub struct RawSubmission {
     pub oral_request: Option<(Option<Timestamp>, String)>,
     /// Content.
     pub content: Option<RawContent>,
-}
-
-fn signatory(c: &mut Checker, field: &str, s: &Option<Signatory>) {
-    match s {
-        None => c.add(field, "required"),
-        Some(s) => {
-            c.text(
-                &format!("{field}.first_name"),
-                &s.first_name,
-                true,
-                MAX_NAME,
-                false,
-            );
-            c.text(
-                &format!("{field}.last_name"),
-                &s.last_name,
-                true,
-                MAX_NAME,
-                false,
-            );
-            c.text(
-                &format!("{field}.position"),
-                &s.position,
-                false,
-                MAX_NAME,
-                false,
-            );
-        }
-    }
 }
 
 /// Checks officers (decision, note).

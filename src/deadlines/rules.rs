@@ -406,7 +406,7 @@ impl RuleSet {
                     Condition::Always,
                     (EventTime, After, 1, WorkingDays, false),
                     &[BlueCardAcknowledged],
-                    &[],
+                    &[BlueCardProcedureClosed],
                     Role::Recipient,
                 ),
                 rule(
@@ -418,7 +418,7 @@ impl RuleSet {
                     Condition::Always,
                     (EventTime, After, 3, CalendarDays, false),
                     &[BlueCardForwarded],
-                    &[],
+                    &[BlueCardProcedureClosed],
                     Role::Recipient,
                 ),
             ],

@@ -24,6 +24,15 @@ pub const REQUEST: u8 = 0x30;
 /// `REQUEST_BY_ORG ++ var(org-id) ++ time ++ var(request-id)`.
 pub const REQUEST_BY_ORG: u8 = 0x31;
 
+/// Blue Cards: `CARD ++ var(card-id)` -> record.
+pub const CARD: u8 = 0x40;
+/// Cards by organisation (initiator and team) and submission time.
+pub const CARD_BY_ORG: u8 = 0x41;
+/// Blue Card procedures: `PROCEDURE ++ var(procedure-id)` -> record.
+pub const PROCEDURE: u8 = 0x42;
+/// Unacknowledged inbox entries: `CARD_PENDING ++ var(team) ++ seq(u64 BE)` -> card id.
+pub const CARD_PENDING: u8 = 0x43;
+
 /// Key of the on-disk format version.
 pub const FORMAT_VERSION_KEY: &[u8] = &[META, b'f', b'o', b'r', b'm', b'a', b't'];
 

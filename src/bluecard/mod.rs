@@ -1,0 +1,15 @@
+//! The Blue Card procedure (Rozp. RM z 13 września 2011 r., Dz.U. Nr 209, poz. 1245):
+//! initiating services send Blue Card A to the chair of the municipality's interdisciplinary
+//! team (§ 7 ust. 1, within 7 days), the chair forwards it to the team members or a working
+//! group (§ 8 ust. 1, within 3 days of receipt), repeated incidents join the running
+//! procedure (§ 9), and the team closes it with a protocol (§ 18).
+//!
+//! - [`model`]: the form, the card, the procedure;
+//! - [`validate`]: every bad field at once; § 2 ust. 3-4 and § 6 checks;
+//! - [`commands`]: submit, acknowledge, forward, steps, close;
+//! - [`store`]: records, indexes, the team's inbox and pending entries.
+
+pub mod commands;
+pub mod model;
+pub mod store;
+pub mod validate;
