@@ -357,11 +357,16 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
                     }
                 };
                 let at = d.ts("forwarded_time", req.forwarded_time.as_ref());
-                let check = Checker::new(d.violations);
+                let input = commands::ForwardingInput {
+                    to,
+                    recipients: req.recipients.clone(),
+                    at,
+                    check: Checker::new(d.violations),
+                };
                 let id = norm(&req.card_id);
                 let team = caller.org.id.clone();
                 let card = run_card(&app, move |c, txn, now| {
-                    commands::forward(c, txn, &team, &id, to, &req.recipients, at, check, now)
+                    commands::forward(c, txn, &team, &id, input, now)
                 })
                 .await?;
                 Ok(pb::RecordForwardingResponse { card: Some(card) })
@@ -458,11 +463,15 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
                         signed_by: p.signed_by.as_ref().map(signatory).unwrap_or_default(),
                     }
                 });
-                let check = Checker::new(d.violations);
+                let input = commands::ClosureInput {
+                    reason,
+                    protocol,
+                    check: Checker::new(d.violations),
+                };
                 let id = norm(&req.procedure_id);
                 let team = caller.org.id.clone();
                 let procedure = run_procedure(&app, &caller, move |c, txn, now| {
-                    commands::close(c, txn, &team, &id, reason, protocol, check, now)
+                    commands::close(c, txn, &team, &id, input, now)
                 })
                 .await?;
                 Ok(pb::CloseProcedureResponse {
