@@ -123,3 +123,79 @@ pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
         .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
         .unwrap_or_default()
 }
+
+fn person(first: &str, last: &str, relationship: &str, minor: bool) -> pb::CardPerson {
+    pb::CardPerson {
+        first_name: first.into(),
+        last_name: last.into(),
+        birth_year: if minor { 2016 } else { 1985 },
+        minor,
+        relationship: relationship.into(),
+    }
+}
+
+/// A valid Blue Card A for Łazy (routes to the team `zi-lazy`), the procedure started at
+/// `started`.
+pub fn card_content(started: Timestamp) -> pb::BlueCardAContent {
+    pb::BlueCardAContent {
+        started_time: Some(pbts(started)),
+        place: "mieszkanie przy ul. Polnej".into(),
+        person_present: true,
+        absence_reason: 0,
+        persons_experiencing: vec![person("Katarzyna", "Zawadzka-Przybysz", "", false)],
+        persons_suspected: vec![person("Tomasz", "Przybysz", "mąż", false)],
+        children: vec![person("Ola", "Przybysz", "córka", true)],
+        witnesses: vec![],
+        violence_forms: vec![
+            pb::ViolenceForm::Physical as i32,
+            pb::ViolenceForm::Psychological as i32,
+        ],
+        violence_other: String::new(),
+        injuries: "zasinienie przedramienia".into(),
+        alcohol: true,
+        other_substances: false,
+        firearms: false,
+        description: "Interwencja domowa po zgłoszeniu sąsiadów.".into(),
+        intervention_actions: "Odizolowanie sprawcy, pouczenie.".into(),
+        card_b: Some(pb::BlueCardB {
+            handed_over: true,
+            recipient: pb::CardBRecipient::PersonExperiencing as i32,
+            recipient_first_name: "Katarzyna".into(),
+            recipient_last_name: "Zawadzka-Przybysz".into(),
+        }),
+        crime_suspected: true,
+        filled_by: Some(pb::Signatory {
+            first_name: "Adam".into(),
+            last_name: "Dzielnicowy".into(),
+            position: "st. sierż.".into(),
+        }),
+        gmina_teryt: "2416053".into(),
+    }
+}
+
+/// A card submission starting a new procedure.
+pub fn card(id: &str, started: Timestamp) -> pb::SubmitBlueCardARequest {
+    pb::SubmitBlueCardARequest {
+        card_id: id.into(),
+        procedure_id: String::new(),
+        content: Some(card_content(started)),
+    }
+}
+
+/// A valid closing protocol.
+pub fn protocol(start: Timestamp, end: Timestamp) -> pb::ClosureProtocol {
+    pb::ClosureProtocol {
+        persons: vec![
+            "Katarzyna Zawadzka-Przybysz".into(),
+            "Tomasz Przybysz".into(),
+        ],
+        start_time: Some(pbts(start)),
+        end_time: Some(pbts(end)),
+        actions: "Analiza sytuacji rodziny, plan pomocy zrealizowany.".into(),
+        signed_by: Some(pb::Signatory {
+            first_name: "Jolanta".into(),
+            last_name: "Przewodnicząca".into(),
+            position: "Przewodnicząca ZI".into(),
+        }),
+    }
+}
