@@ -206,19 +206,19 @@ async fn exactly_once_across_a_restart_and_catch_up_after_downtime() {
 #[tokio::test]
 async fn on_the_real_clock_a_breach_is_recorded_within_a_second_of_its_deadline() {
     let prepared = TestServer::prepare(Options::default()).await;
-    // Submitted 30 minutes minus 700 ms ago: due in 700 ms.
-    let at = Timestamp::now() - SignedDuration::from_mins(30) + SignedDuration::from_millis(700);
+    // Submitted 30 minutes minus 2 s ago: due in 2 s, after the server has started.
+    let at = Timestamp::now() - SignedDuration::from_mins(30) + SignedDuration::from_secs(2);
     seed(&prepared.data_dir(), vec![torun_case("req-rt")], at).await;
     let server = prepared.start().await;
     let mut found = Vec::new();
-    for _ in 0..30 {
+    for _ in 0..60 {
         found = breaches(&server, "kmp-torun").await;
         if !found.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(found.len(), 1, "breach not recorded within 3 s");
+    assert_eq!(found.len(), 1, "breach not recorded within 6 s");
     let lateness = ts(&found[0].recorded_time) - ts(&found[0].due_time);
     assert!(
         lateness >= SignedDuration::ZERO && lateness < SignedDuration::from_secs(1),

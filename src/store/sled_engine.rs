@@ -27,13 +27,26 @@ impl SledEngine {
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Engine(format!("cannot create {}: {e}", dir.display())))?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir.join("sled"))
             .cache_capacity(cache_bytes)
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(engine_err)?;
-        Ok(SledEngine { db })
+            .mode(sled::Mode::HighThroughput);
+        // sled releases its file lock only when its background flusher has noticed the
+        // previous handle's drop (up to its flush interval later); a restart in the same
+        // process (tests, `restore`) may arrive before that, so wait a little for the lock.
+        let started = std::time::Instant::now();
+        loop {
+            match config.open() {
+                Ok(db) => return Ok(SledEngine { db }),
+                Err(e)
+                    if e.to_string().contains("could not acquire lock")
+                        && started.elapsed() < std::time::Duration::from_secs(5) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(engine_err(e)),
+            }
+        }
     }
 }
 
