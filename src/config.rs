@@ -41,6 +41,8 @@ pub struct Config {
     pub store: StoreSection,
     /// Connection limits.
     pub limits: LimitsSection,
+    /// Encryption at rest.
+    pub crypto: CryptoSection,
     /// Deadline rule overrides, by rule id (`[rules."bluecard.forward"]`).
     pub rules: BTreeMap<String, RuleOverride>,
 }
@@ -95,6 +97,28 @@ pub struct StoreSection {
     pub cache_mib: u64,
 }
 
+/// `[crypto]`: the data key file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CryptoSection {
+    /// Key file (TOML, see `crypto`); keep it outside the data directory and back it up
+    /// separately.
+    pub key_file: PathBuf,
+    /// Development mode: generate the key file when it is missing (loudly logged). Set to
+    /// false in production, so a missing key file stops the server instead of starting an
+    /// installation whose data nobody can read later.
+    pub generate_key: bool,
+}
+
+impl Default for CryptoSection {
+    fn default() -> Self {
+        CryptoSection {
+            key_file: PathBuf::from("keys/data.key"),
+            generate_key: true,
+        }
+    }
+}
+
 /// `[limits]`: what one client may take.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -116,6 +140,7 @@ impl Default for Config {
             log: LogSection::default(),
             store: StoreSection::default(),
             limits: LimitsSection::default(),
+            crypto: CryptoSection::default(),
             rules: BTreeMap::new(),
         }
     }
@@ -200,6 +225,20 @@ impl Config {
             Some(path) => Directory::load(path)?,
             None => Directory::from_toml_str(SAMPLE_DIRECTORY)?,
         })
+    }
+
+    /// Loads the data keys; in development mode creates the key file when it is missing.
+    /// Returns the ring and whether it was just generated.
+    pub fn load_keys(&self) -> Result<(crate::crypto::KeyRing, bool), ConfigError> {
+        let path = &self.crypto.key_file;
+        if !path.exists() && self.crypto.generate_key {
+            let ring = crate::crypto::KeyRing::generate();
+            ring.save(path).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            return Ok((ring, true));
+        }
+        crate::crypto::KeyRing::load(path)
+            .map(|r| (r, false))
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
     }
 
     /// The deadline rules in force: the built-in profile with `[rules]` applied.

@@ -18,11 +18,13 @@
 pub mod api;
 pub mod app;
 pub mod assistance;
+pub mod audit;
 pub mod bluecard;
 pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod deadlines;
 pub mod directory;
 pub mod error;

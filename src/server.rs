@@ -144,7 +144,14 @@ pub async fn serve_with_clock(
     ensure_dev_pki(&config, &directory)?;
     let tls_paths = config.tls_paths();
     let tls_config = tls::server_config(&tls_paths)?;
-    let store = store::open_sled(&config.data_dir, config.store.cache_mib * 1024 * 1024).map_err(
+    let (keys, generated) = config.load_keys()?;
+    if generated {
+        tracing::warn!(
+            key_file = %config.crypto.key_file.display(),
+            "DEVELOPMENT MODE: generated a data key; back it up apart from the data (set crypto.generate_key = false in production)"
+        );
+    }
+    let store = store::open_sled(&config.data_dir, config.store.cache_mib * 1024 * 1024, Arc::new(keys)).map_err(
         |source| ServeError::Store {
             dir: config.data_dir.display().to_string(),
             source,

@@ -324,7 +324,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
                 let prefix = records::feed_prefix(&caller.org.id);
                 let mark = app.feeds.watch(&app.store, &prefix).await?;
                 let (tx, rx) = mpsc::channel(64);
-                tokio::spawn(pump(app, prefix, after, mark, tx));
+                tokio::spawn(pump(app, caller.org.id.to_string(), prefix, after, mark, tx));
                 Ok(Box::pin(ReceiverStream::new(rx)) as EventStream)
             },
         )
@@ -405,6 +405,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
 /// ends when the client goes away or the server shuts down.
 async fn pump(
     app: Arc<App>,
+    org: String,
     prefix: Vec<u8>,
     mut after: u64,
     mut mark: tokio::sync::watch::Receiver<u64>,
@@ -430,10 +431,26 @@ async fn pump(
                     return;
                 }
             };
+            let case_id = msg.request.as_ref().map(|r| r.request_id.clone()).unwrap_or_default();
             tokio::select! {
                 r = tx.send(Ok(msg)) => if r.is_err() { return },
                 _ = crate::server::stopped(&mut stop) => return,
             }
+            // Delivered: log who received which case (after the send, so delivery latency
+            // does not wait for the audit flush).
+            let record = crate::audit::Record {
+                at: app.clock.now(),
+                org: org.clone(),
+                rpc: "StreamAssistanceRequests".into(),
+                case_ids: vec![case_id],
+                outcome: "OK".into(),
+            };
+            let store = app.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = crate::audit::append_now(&store, record).await {
+                    tracing::error!(error = %e, "audit entry for a delivered event could not be written");
+                }
+            });
         }
         if full {
             continue;

@@ -68,6 +68,7 @@ fn procedure_view(app: &App, caller: &Caller, p: &ProcedureRecord) -> Result<pb:
             continue;
         };
         if for_team || c.initiator == caller.org.id {
+            super::audit_scope::touched(&c.card_id);
             cards.push(detailed(app, &c)?);
             breaches.extend(deadlines::breach::of_case(&app.store, id)?);
         }
@@ -288,6 +289,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
                     for (seq, id) in pending {
                         next = seq;
                         if let Some(c) = records::card(&app.store, &id)? {
+                            super::audit_scope::touched(&c.card_id);
                             cards.push(pb::PulledCard {
                                 cursor: seq.to_string(),
                                 card: Some(card_pb(&c, is_closed(&app, &c.procedure_id)?, None)),

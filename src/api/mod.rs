@@ -9,6 +9,7 @@ pub mod assistance_map;
 pub mod blue_card;
 pub mod blue_card_map;
 pub mod breach;
+pub mod audit_scope;
 pub mod caller;
 pub mod convert;
 pub mod status;
@@ -59,7 +60,11 @@ where
         let result = match caller::resolve(&request, &app.directory) {
             Ok(caller) => {
                 tracing::Span::current().record("org", caller.org.id.as_str());
-                handler(caller, request.into_inner()).await
+                let scope = audit_scope::AuditScope::new(caller.org.id.to_string(), rpc);
+                let out = audit_scope::SCOPE
+                    .scope(scope.clone(), handler(caller, request.into_inner()))
+                    .await;
+                audit_scope::finish(app, &scope, out).await
             }
             Err(e) => Err(e),
         };
@@ -81,7 +86,9 @@ where
     .await
 }
 
-/// Records the id of the record an RPC works on in the current span.
+/// Records the id of the record an RPC works on in the current span, and marks the case
+/// as touched for the audit log (also when the call then fails: who tried what is logged).
 pub fn record_id(id: &str) {
     tracing::Span::current().record("record_id", id);
+    audit_scope::touched(&id.trim().to_lowercase());
 }

@@ -30,12 +30,12 @@ pub fn feed_prefix(police: &OrgId) -> Vec<u8> {
 
 /// Reads a record inside a command.
 pub fn get_in(txn: &Txn<'_>, id: &str) -> Result<Option<AssistanceRecord>, StoreError> {
-    txn.get_record(&record_key(id))
+    txn.get_sealed(&record_key(id))
 }
 
 /// Reads a record outside a command.
 pub fn get(store: &Store, id: &str) -> Result<Option<AssistanceRecord>, StoreError> {
-    store.get_record(&record_key(id))
+    store.get_sealed(&record_key(id))
 }
 
 /// Writes a new record and its index entries.
@@ -51,7 +51,7 @@ pub fn put_new(txn: &mut Txn<'_>, r: &AssistanceRecord) {
 
 /// Rewrites a record.
 pub fn put(txn: &mut Txn<'_>, r: &AssistanceRecord) {
-    txn.put_record(record_key(&r.request_id), r);
+    txn.put_sealed(record_key(&r.request_id), r);
 }
 
 /// Moves the index entries when the planned start changes.

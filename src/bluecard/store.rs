@@ -40,32 +40,32 @@ fn pending_prefix(team: &OrgId) -> Vec<u8> {
 
 /// Reads a card inside a command.
 pub fn card_in(txn: &Txn<'_>, id: &str) -> Result<Option<CardRecord>, StoreError> {
-    txn.get_record(&card_key(id))
+    txn.get_sealed(&card_key(id))
 }
 
 /// Reads a card.
 pub fn card(store: &Store, id: &str) -> Result<Option<CardRecord>, StoreError> {
-    store.get_record(&card_key(id))
+    store.get_sealed(&card_key(id))
 }
 
 /// Reads a procedure inside a command.
 pub fn procedure_in(txn: &Txn<'_>, id: &str) -> Result<Option<ProcedureRecord>, StoreError> {
-    txn.get_record(&procedure_key(id))
+    txn.get_sealed(&procedure_key(id))
 }
 
 /// Reads a procedure.
 pub fn procedure(store: &Store, id: &str) -> Result<Option<ProcedureRecord>, StoreError> {
-    store.get_record(&procedure_key(id))
+    store.get_sealed(&procedure_key(id))
 }
 
 /// Writes a procedure.
 pub fn put_procedure(txn: &mut Txn<'_>, p: &ProcedureRecord) {
-    txn.put_record(procedure_key(&p.procedure_id), p);
+    txn.put_sealed(procedure_key(&p.procedure_id), p);
 }
 
 /// Writes a card.
 pub fn put_card(txn: &mut Txn<'_>, c: &CardRecord) {
-    txn.put_record(card_key(&c.card_id), c);
+    txn.put_sealed(card_key(&c.card_id), c);
 }
 
 /// Writes a new card's indexes and its pending inbox entry (the feed entry is appended by

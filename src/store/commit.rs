@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
 use super::codec::{self, Versioned};
+use crate::crypto::KeyRing;
 use super::engine::{Engine, Entry, WriteBatch};
 use super::keys;
 
@@ -46,6 +47,7 @@ enum Msg {
 pub struct Store {
     engine: Arc<dyn Engine>,
     jobs: mpsc::Sender<Msg>,
+    keys: Arc<KeyRing>,
     poisoned: Arc<AtomicBool>,
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -54,6 +56,7 @@ pub struct Store {
 /// are collected into one batch that is applied only if the command succeeds.
 pub struct Txn<'a> {
     engine: &'a dyn Engine,
+    keys: &'a KeyRing,
     batch: WriteBatch,
     overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     counters: &'a mut HashMap<Vec<u8>, u64>,
@@ -75,6 +78,19 @@ impl Txn<'_> {
         self.get(key)?
             .map(|bytes| codec::decode(key, &bytes))
             .transpose()
+    }
+
+    /// Reads and opens a sealed record (one holding personal data).
+    pub fn get_sealed<T: Versioned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        self.get(key)?
+            .map(|sealed| open_sealed(self.keys, key, &sealed))
+            .transpose()
+    }
+
+    /// Seals and writes a record holding personal data.
+    pub fn put_sealed<T: Versioned>(&mut self, key: Vec<u8>, value: &T) {
+        let sealed = self.keys.seal(&key, &codec::encode(value));
+        self.put(key, sealed);
     }
 
     /// Writes raw bytes.
@@ -139,13 +155,21 @@ impl Txn<'_> {
     }
 }
 
+fn open_sealed<T: Versioned>(keys: &KeyRing, key: &[u8], sealed: &[u8]) -> Result<T, StoreError> {
+    let plain = keys.open(key, sealed).map_err(|e| StoreError::Codec {
+        key: hex::encode(key),
+        reason: e.to_string(),
+    })?;
+    codec::decode(key, &plain)
+}
+
 struct Flushing {
     completions: Vec<Completion>,
 }
 
 impl Store {
     /// Starts the writer and flusher threads on `engine`, after checking the format version.
-    pub fn start(engine: Arc<dyn Engine>) -> Result<Store, StoreError> {
+    pub fn start(engine: Arc<dyn Engine>, keys: Arc<KeyRing>) -> Result<Store, StoreError> {
         match engine.get(keys::FORMAT_VERSION_KEY)? {
             Some(v) => {
                 let found = <[u8; 4]>::try_from(v.as_slice())
@@ -176,9 +200,10 @@ impl Store {
         let poisoned = Arc::new(AtomicBool::new(false));
 
         let writer_engine = engine.clone();
+        let writer_keys = keys.clone();
         let writer = std::thread::Builder::new()
             .name("lacznik-writer".into())
-            .spawn(move || writer_loop(writer_engine.as_ref(), jobs_rx, flush_tx))
+            .spawn(move || writer_loop(writer_engine.as_ref(), &writer_keys, jobs_rx, flush_tx))
             .map_err(|e| StoreError::Engine(format!("cannot start writer thread: {e}")))?;
         let flusher_engine = engine.clone();
         let flusher_poison = poisoned.clone();
@@ -190,6 +215,7 @@ impl Store {
         Ok(Store {
             engine,
             jobs: jobs_tx,
+            keys,
             poisoned,
             threads: Arc::new(Mutex::new(vec![writer, flusher])),
         })
@@ -248,6 +274,19 @@ impl Store {
             .transpose()
     }
 
+    /// Reads and opens a sealed record.
+    pub fn get_sealed<T: Versioned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        self.engine
+            .get(key)?
+            .map(|sealed| open_sealed(&self.keys, key, &sealed))
+            .transpose()
+    }
+
+    /// The data keys (for offline re-encryption).
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
     /// Reads up to `limit` entries in `[start, end)`.
     pub fn scan(&self, start: &[u8], end: &[u8], limit: usize) -> Result<Vec<Entry>, StoreError> {
         self.engine.scan(start, end, limit)
@@ -292,6 +331,7 @@ impl Store {
 
 fn writer_loop(
     engine: &dyn Engine,
+    keys: &KeyRing,
     mut jobs: mpsc::Receiver<Msg>,
     flusher: std::sync::mpsc::Sender<Flushing>,
 ) {
@@ -320,6 +360,7 @@ fn writer_loop(
         for job in group {
             let mut txn = Txn {
                 engine,
+                keys,
                 batch: WriteBatch::default(),
                 overlay: BTreeMap::new(),
                 counters: &mut counters,
@@ -399,7 +440,7 @@ mod tests {
     use crate::store::memory::MemoryEngine;
 
     fn store() -> Store {
-        Store::start(Arc::new(MemoryEngine::default())).unwrap()
+        Store::start(Arc::new(MemoryEngine::default()), Arc::new(KeyRing::generate())).unwrap()
     }
 
     #[tokio::test]
@@ -445,7 +486,7 @@ mod tests {
         let mut b = WriteBatch::default();
         b.put(vec![b'p', 0, 0, 0, 0, 0, 0, 0, 41], vec![]);
         engine.apply(b).unwrap();
-        let s = Store::start(engine).unwrap();
+        let s = Store::start(engine, Arc::new(KeyRing::generate())).unwrap();
         let mut handles = Vec::new();
         for _ in 0..50 {
             let s = s.clone();
@@ -529,7 +570,7 @@ mod tests {
             inner: MemoryEngine::default(),
             flushes: std::sync::atomic::AtomicUsize::new(0),
         });
-        let s = Store::start(engine.clone()).unwrap();
+        let s = Store::start(engine.clone(), Arc::new(KeyRing::generate())).unwrap();
         let before = engine.flushes.load(Ordering::SeqCst);
         let mut handles = Vec::new();
         for i in 0..200u32 {

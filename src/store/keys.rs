@@ -33,6 +33,11 @@ pub const PROCEDURE: u8 = 0x42;
 /// Unacknowledged inbox entries: `CARD_PENDING ++ var(team) ++ seq(u64 BE)` -> card id.
 pub const CARD_PENDING: u8 = 0x43;
 
+/// Audit log: `AUDIT ++ seq(u64 BE)` -> entry.
+pub const AUDIT: u8 = 0x50;
+/// Audit chain head.
+pub const AUDIT_HEAD: &[u8] = &[0x51];
+
 /// Key of the on-disk format version.
 pub const FORMAT_VERSION_KEY: &[u8] = &[META, b'f', b'o', b'r', b'm', b'a', b't'];
 

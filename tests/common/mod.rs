@@ -95,6 +95,7 @@ impl TestServer {
         };
         config.tls.dir = certs.clone();
         config.tls.dev_pki = false;
+        config.crypto.key_file = dir.path().join("keys/data.key");
         config.tls.reload_secs = 1;
         if let Some(toml) = &opts.directory {
             let path = dir.path().join("directory.toml");
