@@ -30,6 +30,16 @@ enum Command {
         #[command(subcommand)]
         command: CertsCommand,
     },
+    /// The audit log (works offline, without the data key).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Data keys (encryption at rest).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Print the deadline rules in force (built-in profile plus `[rules]` overrides).
     Rules,
     /// Configuration tools.
@@ -90,6 +100,40 @@ enum CertsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and report the first broken entry (exit code 1 if broken).
+    Verify {
+        /// Data directory (default: the configured one).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// List who touched a case (request, card or procedure id).
+    Show {
+        /// The case id.
+        #[arg(long)]
+        case: String,
+        /// Data directory (default: the configured one).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a new data key, make it active and re-encrypt every record with it (the server
+    /// must be stopped). Old keys stay in the key file, readable, unless --retire-old.
+    Rotate {
+        /// Data directory (default: the configured one).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// After re-encryption, remove the old keys from the key file (backups made with
+        /// them then need a copy of the old key file).
+        #[arg(long)]
+        retire_old: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum ConfigCommand {
     /// Validate the configuration and its directory, and print what would be served.
     Check,
@@ -112,6 +156,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(config, args),
         Command::Certs { command } => certs(config, command),
+        Command::Audit { command } => audit(config, command),
+        Command::Keys { command } => keys(config, command),
         Command::Rules => {
             print!("{}", config.rule_set()?.table());
             Ok(())
@@ -261,4 +307,97 @@ fn config_check(config: Config) -> anyhow::Result<()> {
     );
     println!("configuration OK");
     Ok(())
+}
+
+fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(f))
+}
+
+fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
+    // The audit log holds no personal data: no data key is needed to read it.
+    let ring = std::sync::Arc::new(crate::crypto::KeyRing::generate());
+    match command {
+        AuditCommand::Verify { data } => {
+            let dir = data.unwrap_or(config.data_dir);
+            let verdict = block_on(async {
+                let store = crate::offline::open(&dir, ring)?;
+                let v = crate::audit::verify(&store);
+                let _ = store.close().await;
+                anyhow::Ok(v?)
+            })??;
+            match verdict {
+                crate::audit::Verdict::Intact { entries } => {
+                    println!("audit chain intact: {entries} entries");
+                    Ok(())
+                }
+                crate::audit::Verdict::Broken { seq, reason } => {
+                    println!("audit chain BROKEN at entry {seq}: {reason}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        AuditCommand::Show { case, data } => {
+            let dir = data.unwrap_or(config.data_dir);
+            let case = case.trim().to_lowercase();
+            let entries = block_on(async {
+                let store = crate::offline::open(&dir, ring)?;
+                let e = crate::audit::of_case(&store, &case);
+                let _ = store.close().await;
+                anyhow::Ok(e?)
+            })??;
+            println!("{:>8}  {:<30}  {:<22}  {:<30}  outcome", "seq", "time", "organisation", "rpc");
+            for e in &entries {
+                println!(
+                    "{:>8}  {:<30}  {:<22}  {:<30}  {}",
+                    e.seq,
+                    e.at.to_string(),
+                    e.org,
+                    e.rpc,
+                    e.outcome
+                );
+            }
+            println!("{} entr{} for {case}", entries.len(), if entries.len() == 1 { "y" } else { "ies" });
+            Ok(())
+        }
+    }
+}
+
+fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Rotate { data, retire_old } => {
+            let dir = data.unwrap_or(config.data_dir.clone());
+            let path = config.crypto.key_file.clone();
+            let mut ring = crate::crypto::KeyRing::load(&path)?;
+            // Check the directory is free before touching the key file.
+            block_on(async {
+                let store = crate::offline::open(&dir, std::sync::Arc::new(ring.clone()))?;
+                store.close().await?;
+                anyhow::Ok(())
+            })??;
+            let new_id = ring.rotate();
+            // Saved first, with every key: an interrupted rotation leaves all data readable.
+            ring.save(&path)?;
+            let count = block_on(async {
+                let store = crate::offline::open(&dir, std::sync::Arc::new(ring.clone()))?;
+                let n = crate::offline::reseal_all(&store).await;
+                store.close().await?;
+                anyhow::Ok(n?)
+            })??;
+            println!("key {new_id} is active; {count} record(s) re-encrypted");
+            if retire_old {
+                ring.retire_old();
+                ring.save(&path)?;
+                println!("older keys removed from {}", path.display());
+            } else {
+                println!(
+                    "older keys stay in {} (readable); run again with --retire-old to remove them",
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+    }
 }

@@ -30,6 +30,7 @@ pub mod directory;
 pub mod error;
 pub mod feed;
 pub mod identity;
+pub mod offline;
 pub mod people;
 pub mod pki;
 pub mod server;

@@ -139,6 +139,14 @@ pub fn submit(
                     )
                 })?;
             if p.closure.is_some() {
+                if !p.initiators.contains(initiator) {
+                    // Not a party: answer as for an unknown id, so a closed procedure's
+                    // existence is not revealed.
+                    return Err(Error::invalid(
+                        "procedure_id",
+                        "no procedure with this id is conducted by the team of this gmina",
+                    ));
+                }
                 return Err(closed(&p));
             }
             (p, true)

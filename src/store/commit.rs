@@ -93,6 +93,21 @@ impl Txn<'_> {
         self.put(key, sealed);
     }
 
+    /// Re-seals a sealed value under the active key (key rotation); returns whether the
+    /// value needed it.
+    pub fn reseal(&mut self, key: &[u8], sealed: &[u8]) -> Result<bool, StoreError> {
+        if KeyRing::key_of(sealed) == Some(self.keys.active_id()) {
+            return Ok(false);
+        }
+        let plain = self.keys.open(key, sealed).map_err(|e| StoreError::Codec {
+            key: hex::encode(key),
+            reason: e.to_string(),
+        })?;
+        let resealed = self.keys.seal(key, &plain);
+        self.put(key.to_vec(), resealed);
+        Ok(true)
+    }
+
     /// Writes raw bytes.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.overlay.insert(key.clone(), Some(value.clone()));
