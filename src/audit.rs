@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::store::codec::{self, Versioned};
-use crate::store::{keys, Store, StoreError, Txn};
+use crate::store::{Store, StoreError, Txn, keys};
 
 /// One audit entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,9 +69,10 @@ pub struct Record {
 
 /// Appends an entry inside a command (so it shares the command's atomic batch).
 pub fn append(txn: &mut Txn<'_>, r: Record) -> Result<u64, StoreError> {
-    let head = txn
-        .get_record::<Head>(keys::AUDIT_HEAD)?
-        .unwrap_or(Head { seq: 0, hash: [0; 32] });
+    let head = txn.get_record::<Head>(keys::AUDIT_HEAD)?.unwrap_or(Head {
+        seq: 0,
+        hash: [0; 32],
+    });
     let entry = AuditEntry {
         seq: head.seq + 1,
         at: r.at,
@@ -84,7 +85,13 @@ pub fn append(txn: &mut Txn<'_>, r: Record) -> Result<u64, StoreError> {
     let bytes = codec::encode(&entry);
     let hash: [u8; 32] = Sha256::digest(&bytes).into();
     txn.put(entry_key(entry.seq), bytes);
-    txn.put_record(keys::AUDIT_HEAD.to_vec(), &Head { seq: entry.seq, hash });
+    txn.put_record(
+        keys::AUDIT_HEAD.to_vec(),
+        &Head {
+            seq: entry.seq,
+            hash,
+        },
+    );
     Ok(entry.seq)
 }
 
@@ -150,7 +157,9 @@ pub fn verify(store: &Store) -> Result<Verdict, StoreError> {
                 let culprit = seq.saturating_sub(1).max(1);
                 return Ok(Verdict::Broken {
                     seq: culprit,
-                    reason: format!("entry {culprit} no longer matches the hash that entry {seq} recorded for it"),
+                    reason: format!(
+                        "entry {culprit} no longer matches the hash that entry {seq} recorded for it"
+                    ),
                 });
             }
             prev_hash = Sha256::digest(&bytes).into();
@@ -211,7 +220,8 @@ mod tests {
     #[tokio::test]
     async fn the_chain_verifies_and_an_edited_entry_is_found() {
         let engine = Arc::new(crate::store::memory::MemoryEngine::default());
-        let store = Store::start(engine.clone(), Arc::new(crate::crypto::KeyRing::generate())).unwrap();
+        let store =
+            Store::start(engine.clone(), Arc::new(crate::crypto::KeyRing::generate())).unwrap();
         assert_eq!(verify(&store).unwrap(), Verdict::Intact { entries: 0 });
         for i in 0..5 {
             append_now(&store, record(&format!("c{i}"))).await.unwrap();

@@ -348,7 +348,10 @@ fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
                 let _ = store.close().await;
                 anyhow::Ok(e?)
             })??;
-            println!("{:>8}  {:<30}  {:<22}  {:<30}  outcome", "seq", "time", "organisation", "rpc");
+            println!(
+                "{:>8}  {:<30}  {:<22}  {:<30}  outcome",
+                "seq", "time", "organisation", "rpc"
+            );
             for e in &entries {
                 println!(
                     "{:>8}  {:<30}  {:<22}  {:<30}  {}",
@@ -359,7 +362,11 @@ fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
                     e.outcome
                 );
             }
-            println!("{} entr{} for {case}", entries.len(), if entries.len() == 1 { "y" } else { "ies" });
+            println!(
+                "{} entr{} for {case}",
+                entries.len(),
+                if entries.len() == 1 { "y" } else { "ies" }
+            );
             Ok(())
         }
     }

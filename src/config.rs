@@ -233,7 +233,8 @@ impl Config {
         let path = &self.crypto.key_file;
         if !path.exists() && self.crypto.generate_key {
             let ring = crate::crypto::KeyRing::generate();
-            ring.save(path).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            ring.save(path)
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
             return Ok((ring, true));
         }
         crate::crypto::KeyRing::load(path)

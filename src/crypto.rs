@@ -110,16 +110,23 @@ impl KeyRing {
         let file: KeyFile = toml::from_str(&text).map_err(|e| err(e.message().to_string()))?;
         let mut keys = BTreeMap::new();
         for k in file.key {
-            let bytes = hex::decode(k.secret.trim()).map_err(|_| err(format!("key {}: secret is not hex", k.id)))?;
-            let secret: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| err(format!("key {}: secret must be 32 bytes (64 hex digits)", k.id)))?;
+            let bytes = hex::decode(k.secret.trim())
+                .map_err(|_| err(format!("key {}: secret is not hex", k.id)))?;
+            let secret: [u8; 32] = bytes.try_into().map_err(|_| {
+                err(format!(
+                    "key {}: secret must be 32 bytes (64 hex digits)",
+                    k.id
+                ))
+            })?;
             if keys.insert(k.id, secret).is_some() {
                 return Err(err(format!("key {} appears twice", k.id)));
             }
         }
         if !keys.contains_key(&file.active) {
-            return Err(err(format!("active key {} is not in the file", file.active)));
+            return Err(err(format!(
+                "active key {} is not in the file",
+                file.active
+            )));
         }
         Ok(KeyRing {
             active: file.active,
@@ -156,7 +163,8 @@ impl KeyRing {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(|e| err(e.to_string()))?;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| err(e.to_string()))?;
         }
         std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
     }
@@ -182,7 +190,13 @@ impl KeyRing {
         let nonce: [u8; 24] = rand::random();
         // Encryption with a valid key and nonce cannot fail for in-memory buffers.
         let ct = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: ad })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: ad,
+                },
+            )
             .unwrap_or_default();
         let mut out = Vec::with_capacity(HEADER + ct.len());
         out.push(SEALED_MARKER);
@@ -197,7 +211,9 @@ impl KeyRing {
         if sealed.len() < HEADER || sealed[0] != SEALED_MARKER {
             return None;
         }
-        Some(u32::from_be_bytes([sealed[1], sealed[2], sealed[3], sealed[4]]))
+        Some(u32::from_be_bytes([
+            sealed[1], sealed[2], sealed[3], sealed[4],
+        ]))
     }
 
     /// Opens a value sealed by [`KeyRing::seal`] with the same `ad`.
@@ -227,7 +243,10 @@ mod tests {
         let sealed = ring.seal(b"k1", b"Kowalska");
         assert!(!sealed.windows(8).any(|w| w == b"Kowalska"));
         assert_eq!(ring.open(b"k1", &sealed).unwrap(), b"Kowalska");
-        assert!(ring.open(b"k2", &sealed).is_err(), "moved under another key");
+        assert!(
+            ring.open(b"k2", &sealed).is_err(),
+            "moved under another key"
+        );
         let mut tampered = sealed.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
@@ -237,10 +256,20 @@ mod tests {
         assert_eq!(ring.rotate(), 2);
         let new = ring.seal(b"k1", b"x");
         assert_eq!(KeyRing::key_of(&new), Some(2));
-        assert_eq!(ring.open(b"k1", &sealed).unwrap(), b"Kowalska", "old key still readable");
-        assert!(matches!(old.open(b"k1", &new), Err(CryptoError::UnknownKey(2))));
+        assert_eq!(
+            ring.open(b"k1", &sealed).unwrap(),
+            b"Kowalska",
+            "old key still readable"
+        );
+        assert!(matches!(
+            old.open(b"k1", &new),
+            Err(CryptoError::UnknownKey(2))
+        ));
         ring.retire_old();
-        assert!(matches!(ring.open(b"k1", &sealed), Err(CryptoError::UnknownKey(1))));
+        assert!(matches!(
+            ring.open(b"k1", &sealed),
+            Err(CryptoError::UnknownKey(1))
+        ));
         assert!(!format!("{ring:?}").contains(&hex::encode(ring.keys[&2])));
     }
 

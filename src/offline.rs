@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::crypto::KeyRing;
-use crate::store::{self, keys, Store, StoreError};
+use crate::store::{self, Store, StoreError, keys};
 
 /// Why an offline operation could not start.
 #[derive(Debug, thiserror::Error)]
@@ -26,12 +26,20 @@ pub fn open(data_dir: &Path, keys: Arc<KeyRing>) -> Result<Store, OfflineError> 
     if !data_dir.join("sled").exists() {
         return Err(OfflineError::Missing(data_dir.display().to_string()));
     }
-    store::open_sled(data_dir, 64 << 20, keys).map_err(|e| match e {
+    let in_use = |e: StoreError| match e {
         StoreError::Engine(m) if m.contains("could not acquire lock") => {
             OfflineError::InUse(data_dir.display().to_string())
         }
         other => OfflineError::Store(other),
-    })
+    };
+    // A server that just stopped may hold the lock for a moment longer.
+    let engine = store::sled_engine::SledEngine::open_waiting(
+        data_dir,
+        64 << 20,
+        std::time::Duration::from_secs(2),
+    )
+    .map_err(in_use)?;
+    Ok(Store::start(Arc::new(engine), keys)?)
 }
 
 /// Keyspaces whose values are sealed.

@@ -151,12 +151,15 @@ pub async fn serve_with_clock(
             "DEVELOPMENT MODE: generated a data key; back it up apart from the data (set crypto.generate_key = false in production)"
         );
     }
-    let store = store::open_sled(&config.data_dir, config.store.cache_mib * 1024 * 1024, Arc::new(keys)).map_err(
-        |source| ServeError::Store {
-            dir: config.data_dir.display().to_string(),
-            source,
-        },
-    )?;
+    let store = store::open_sled(
+        &config.data_dir,
+        config.store.cache_mib * 1024 * 1024,
+        Arc::new(keys),
+    )
+    .map_err(|source| ServeError::Store {
+        dir: config.data_dir.display().to_string(),
+        source,
+    })?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let feeds = crate::feed::Feeds::default();
     let app = Arc::new(App {

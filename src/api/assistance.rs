@@ -324,7 +324,14 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
                 let prefix = records::feed_prefix(&caller.org.id);
                 let mark = app.feeds.watch(&app.store, &prefix).await?;
                 let (tx, rx) = mpsc::channel(64);
-                tokio::spawn(pump(app, caller.org.id.to_string(), prefix, after, mark, tx));
+                tokio::spawn(pump(
+                    app,
+                    caller.org.id.to_string(),
+                    prefix,
+                    after,
+                    mark,
+                    tx,
+                ));
                 Ok(Box::pin(ReceiverStream::new(rx)) as EventStream)
             },
         )
@@ -431,7 +438,11 @@ async fn pump(
                     return;
                 }
             };
-            let case_id = msg.request.as_ref().map(|r| r.request_id.clone()).unwrap_or_default();
+            let case_id = msg
+                .request
+                .as_ref()
+                .map(|r| r.request_id.clone())
+                .unwrap_or_default();
             tokio::select! {
                 r = tx.send(Ok(msg)) => if r.is_err() { return },
                 _ = crate::server::stopped(&mut stop) => return,

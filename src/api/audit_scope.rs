@@ -50,7 +50,12 @@ impl AuditScope {
     }
 
     /// The entry for a successful change, written inside the change's command.
-    pub fn write_ok(&self, txn: &mut Txn<'_>, at: Timestamp, case_ids: &[String]) -> Result<(), StoreError> {
+    pub fn write_ok(
+        &self,
+        txn: &mut Txn<'_>,
+        at: Timestamp,
+        case_ids: &[String],
+    ) -> Result<(), StoreError> {
         for id in case_ids {
             self.add(id);
         }

@@ -6,10 +6,10 @@
 pub mod admin;
 pub mod assistance;
 pub mod assistance_map;
+pub mod audit_scope;
 pub mod blue_card;
 pub mod blue_card_map;
 pub mod breach;
-pub mod audit_scope;
 pub mod caller;
 pub mod convert;
 pub mod status;

@@ -28,7 +28,11 @@ fn case(id: &str) -> CaseRef {
 }
 
 fn setup(rules: RuleSet) -> (Store, Arc<Deadlines>) {
-    let store = Store::start(Arc::new(MemoryEngine::default()), Arc::new(crate::crypto::KeyRing::generate())).unwrap();
+    let store = Store::start(
+        Arc::new(MemoryEngine::default()),
+        Arc::new(crate::crypto::KeyRing::generate()),
+    )
+    .unwrap();
     let d = Arc::new(Deadlines::new(rules, crate::feed::Feeds::default()));
     (store, d)
 }

@@ -20,9 +20,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
 use super::codec::{self, Versioned};
-use crate::crypto::KeyRing;
 use super::engine::{Engine, Entry, WriteBatch};
 use super::keys;
+use crate::crypto::KeyRing;
 
 /// On-disk format this build writes; refuse to open anything newer.
 pub const FORMAT_VERSION: u32 = 1;
@@ -455,7 +455,11 @@ mod tests {
     use crate::store::memory::MemoryEngine;
 
     fn store() -> Store {
-        Store::start(Arc::new(MemoryEngine::default()), Arc::new(KeyRing::generate())).unwrap()
+        Store::start(
+            Arc::new(MemoryEngine::default()),
+            Arc::new(KeyRing::generate()),
+        )
+        .unwrap()
     }
 
     #[tokio::test]

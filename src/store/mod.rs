@@ -58,7 +58,11 @@ pub enum StoreError {
 }
 
 /// Opens the sled engine under `dir` and starts the writer, the form the server uses.
-pub fn open_sled(dir: &Path, cache_bytes: u64, keys: Arc<crate::crypto::KeyRing>) -> Result<Store, StoreError> {
+pub fn open_sled(
+    dir: &Path,
+    cache_bytes: u64,
+    keys: Arc<crate::crypto::KeyRing>,
+) -> Result<Store, StoreError> {
     let engine = sled_engine::SledEngine::open(dir, cache_bytes)?;
     Store::start(Arc::new(engine), keys)
 }

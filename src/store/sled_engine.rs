@@ -25,6 +25,15 @@ impl SledEngine {
     /// sled's own background flush stays on as a second line of defence; lacznik flushes
     /// explicitly before acknowledging anything.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        Self::open_waiting(dir, cache_bytes, std::time::Duration::from_secs(5))
+    }
+
+    /// Like [`SledEngine::open`], waiting at most `wait` for another handle's lock.
+    pub fn open_waiting(
+        dir: &Path,
+        cache_bytes: u64,
+        wait: std::time::Duration,
+    ) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Engine(format!("cannot create {}: {e}", dir.display())))?;
         let config = sled::Config::new()
@@ -40,7 +49,7 @@ impl SledEngine {
                 Ok(db) => return Ok(SledEngine { db }),
                 Err(e)
                     if e.to_string().contains("could not acquire lock")
-                        && started.elapsed() < std::time::Duration::from_secs(5) =>
+                        && started.elapsed() < wait =>
                 {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }

@@ -117,6 +117,17 @@ impl TestServer {
         }
     }
 
+    /// Starts a server again on the files of a stopped one.
+    pub async fn relaunch(
+        dir: TempDir,
+        certs: PathBuf,
+        ca: DevCa,
+        config: Config,
+        clock: Option<jiff::Timestamp>,
+    ) -> TestServer {
+        Self::launch(dir, certs, ca, config, clock).await
+    }
+
     async fn launch(
         dir: TempDir,
         certs: PathBuf,

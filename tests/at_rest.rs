@@ -1,0 +1,232 @@
+//! Data at rest: personal data never reaches the disk in clear, the audit chain records who
+//! touched a case and detects an edited entry, and key rotation re-encrypts everything
+//! while the data stays readable. The CLI parts run the real binary as a process.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::fixtures::*;
+use common::{Options, TestServer};
+use lacznik::api::pb;
+use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
+use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
+
+const NOW: &str = "2026-12-01T08:00:00Z";
+
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    hits.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    hits
+}
+
+fn lacznik(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lacznik"))
+        .args(args)
+        .current_dir(dir)
+        .env("LACZNIK_DATA_DIR", dir.join("data"))
+        .env("LACZNIK_CRYPTO__KEY_FILE", dir.join("keys/data.key"))
+        .env("LACZNIK_CRYPTO__GENERATE_KEY", "false")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+async fn seed(server: &TestServer) -> (String, String) {
+    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let id = new_id();
+    centre
+        .submit_assistance_request(normal(&id, t("2027-01-11T09:00:00Z")))
+        .await
+        .unwrap();
+    let mut police = AssistanceServiceClient::new(server.channel("kmp-torun").await);
+    police
+        .get_assistance_request(pb::GetAssistanceRequestRequest {
+            request_id: id.clone(),
+        })
+        .await
+        .unwrap();
+    let mut cards = BlueCardServiceClient::new(server.channel("kp-lazy").await);
+    let card_id = new_id();
+    cards
+        .submit_blue_card_a(card(&card_id, t(NOW)))
+        .await
+        .unwrap();
+    (id, card_id)
+}
+
+#[tokio::test]
+async fn personal_data_is_never_on_disk_in_clear() {
+    let server = TestServer::start_with(Options {
+        simulated_clock: Some(t(NOW)),
+        ..Options::default()
+    })
+    .await;
+    let (id, _) = seed(&server).await;
+    let data = server.config().data_dir.clone();
+    let (dir, ..) = server.stop().await;
+    // Positive control: the (clear) request id is found, so the search sees the data.
+    assert!(
+        !files_containing(&data, id.as_bytes()).is_empty(),
+        "control: ids are stored in clear"
+    );
+    for needle in [
+        "Wiśniewska-Zaborowska",
+        "PS/123/2026",
+        "Zawadzka-Przybysz",
+        "Szeroka",
+        "agresja słowna",
+    ] {
+        let hits = files_containing(&data, needle.as_bytes());
+        assert!(hits.is_empty(), "{needle:?} found in clear in {hits:?}");
+    }
+    // The key is not in the data directory.
+    assert!(!dir.path().join("keys/data.key").starts_with(&data));
+    assert!(dir.path().join("keys/data.key").exists());
+}
+
+#[tokio::test]
+async fn the_audit_chain_shows_who_touched_a_case_and_an_edited_entry_breaks_it() {
+    let server = TestServer::start_with(Options {
+        simulated_clock: Some(t(NOW)),
+        ..Options::default()
+    })
+    .await;
+    let (id, _) = seed(&server).await;
+    // A third organisation tries: refused, and logged.
+    let mut stranger = AssistanceServiceClient::new(server.channel("mgops-lazy").await);
+    stranger
+        .get_assistance_request(pb::GetAssistanceRequestRequest {
+            request_id: id.clone(),
+        })
+        .await
+        .unwrap_err();
+    let (dir, ..) = server.stop().await;
+
+    let (code, text) = lacznik(dir.path(), &["audit", "verify"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("audit chain intact"), "{text}");
+    let (code, text) = lacznik(dir.path(), &["audit", "show", "--case", &id]);
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("Assistance")).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].contains("mopr-torun")
+            && lines[0].contains("SubmitAssistanceRequest")
+            && lines[0].ends_with("OK")
+    );
+    assert!(
+        lines[1].contains("kmp-torun")
+            && lines[1].contains("GetAssistanceRequest")
+            && lines[1].ends_with("OK")
+    );
+    assert!(
+        lines[2].contains("mgops-lazy") && lines[2].ends_with("NOT_FOUND"),
+        "{}",
+        lines[2]
+    );
+    assert!(!text.contains("Zaborowska"));
+
+    // Edit entry 2 in place (same length: the organisation id changes one letter).
+    {
+        let db = sled::open(dir.path().join("data/sled")).unwrap();
+        let mut key = vec![0x50u8];
+        key.extend_from_slice(&2u64.to_be_bytes());
+        let mut value = db.get(&key).unwrap().unwrap().to_vec();
+        let pos = value
+            .windows(9)
+            .position(|w| w == b"kmp-torun")
+            .expect("entry 2 names kmp-torun");
+        value[pos] = b'x';
+        db.insert(key, value).unwrap();
+        db.flush().unwrap();
+    }
+    let (code, text) = lacznik(dir.path(), &["audit", "verify"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("BROKEN at entry 2"), "{text}");
+}
+
+#[tokio::test]
+async fn key_rotation_re_encrypts_and_the_data_stays_readable() {
+    let server = TestServer::start_with(Options {
+        simulated_clock: Some(t(NOW)),
+        ..Options::default()
+    })
+    .await;
+    let (id, card_id) = seed(&server).await;
+    let (dir, certs, ca, config) = server.stop().await;
+    let key_file = dir.path().join("keys/data.key");
+    let before = std::fs::read_to_string(&key_file).unwrap();
+
+    let (code, text) = lacznik(dir.path(), &["keys", "rotate"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("key 2 is active; 3 record(s) re-encrypted"),
+        "{text}"
+    );
+    let ring = lacznik::crypto::KeyRing::load(&key_file).unwrap();
+    assert_eq!(ring.key_ids(), vec![1, 2]);
+    // Every sealed value now uses key 2.
+    {
+        let db = sled::open(dir.path().join("data/sled")).unwrap();
+        for space in [0x30u8, 0x40, 0x42] {
+            for item in db.range(vec![space]..vec![space + 1]) {
+                let (_, v) = item.unwrap();
+                assert_eq!(lacznik::crypto::KeyRing::key_of(&v), Some(2));
+            }
+        }
+    }
+    let (code, text) = lacznik(dir.path(), &["keys", "rotate", "--retire-old"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        lacznik::crypto::KeyRing::load(&key_file).unwrap().key_ids(),
+        vec![3]
+    );
+    assert_ne!(before, std::fs::read_to_string(&key_file).unwrap());
+
+    // The server reads everything with the new key only.
+    let server = TestServer::relaunch(dir, certs, ca, config, Some(t(NOW))).await;
+    let mut police = AssistanceServiceClient::new(server.channel("kmp-torun").await);
+    let r = police
+        .get_assistance_request(pb::GetAssistanceRequestRequest { request_id: id })
+        .await
+        .unwrap()
+        .into_inner()
+        .request
+        .unwrap();
+    assert_eq!(r.content, Some(content(t("2027-01-11T09:00:00Z"))));
+    let mut team = BlueCardServiceClient::new(server.channel("zi-lazy").await);
+    let c = team
+        .get_blue_card(pb::GetBlueCardRequest { card_id })
+        .await
+        .unwrap()
+        .into_inner()
+        .card
+        .unwrap();
+    assert_eq!(c.content, Some(card_content(t(NOW))));
+
+    // A running server holds the directory: rotation refuses.
+    let (code, text) = lacznik(server.dir.path(), &["keys", "rotate"]);
+    assert_ne!(code, 0);
+    assert!(text.contains("in use"), "{text}");
+}
