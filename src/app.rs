@@ -26,6 +26,8 @@ pub struct App {
     pub deadlines: Arc<Deadlines>,
     /// Durable watermarks of the feeds (police streams, Blue Card inboxes, breach log).
     pub feeds: Feeds,
+    /// Per-organisation in-flight limits.
+    pub org_limiter: crate::api::limits::OrgLimiter,
     /// Becomes `true` when the server shuts down, so streams end and let it drain.
     pub shutdown: watch::Receiver<bool>,
 }

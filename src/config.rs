@@ -127,6 +127,19 @@ pub struct LimitsSection {
     pub max_connections: usize,
     /// Seconds a client has to finish the TLS handshake.
     pub handshake_timeout_secs: u64,
+    /// Calls one organisation may have in flight at once; more get RESOURCE_EXHAUSTED at
+    /// once (a flooding client must not starve the others). Streams count only while they
+    /// open; a long poll counts while it waits.
+    pub per_org_in_flight: usize,
+    /// Calls one connection may have in flight; further ones queue on that connection.
+    pub per_connection_in_flight: usize,
+    /// HTTP/2 streams one connection may open at once.
+    pub max_concurrent_streams: u32,
+    /// Seconds a unary call may take before DEADLINE_EXCEEDED (above the 60 s long poll).
+    pub request_timeout_secs: u64,
+    /// Seconds graceful shutdown waits for in-flight calls and streams before closing
+    /// connections anyway (a client that never reads must not block a restart).
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for Config {
@@ -179,6 +192,11 @@ impl Default for LimitsSection {
         LimitsSection {
             max_connections: 1024,
             handshake_timeout_secs: 10,
+            per_org_in_flight: 256,
+            per_connection_in_flight: 128,
+            max_concurrent_streams: 256,
+            request_timeout_secs: 90,
+            shutdown_grace_secs: 10,
         }
     }
 }

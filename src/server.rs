@@ -162,6 +162,7 @@ pub async fn serve_with_clock(
     })?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let feeds = crate::feed::Feeds::default();
+    let config_limits_per_org = config.limits.per_org_in_flight;
     let app = Arc::new(App {
         config,
         directory,
@@ -169,6 +170,7 @@ pub async fn serve_with_clock(
         clock,
         deadlines: Arc::new(crate::deadlines::Deadlines::new(rules, feeds.clone())),
         feeds,
+        org_limiter: crate::api::limits::OrgLimiter::new(config_limits_per_org),
         shutdown: stop_rx.clone(),
     });
     tokio::spawn(async move {
@@ -252,9 +254,13 @@ async fn run(
 
     tracing::info!(addr = ?local, data_dir = %app.config.data_dir.display(), "serving (mutual TLS only)");
     let mut server_stop = stop.clone();
-    tonic::transport::Server::builder()
+    let limits = &app.config.limits;
+    let serving = tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .concurrency_limit_per_connection(limits.per_connection_in_flight.max(1))
+        .max_concurrent_streams(Some(limits.max_concurrent_streams.max(1)))
+        .timeout(Duration::from_secs(limits.request_timeout_secs.max(1)))
         .layer(tower::util::MapResponseLayer::new(
             crate::api::status::rewrite_oversize::<tonic::body::Body>,
         ))
@@ -267,9 +273,18 @@ async fn run(
         .add_service(breach)
         .serve_with_incoming_shutdown(ReceiverStream::new(conn_rx), async move {
             stopped(&mut server_stop).await;
-        })
-        .await
-        .map_err(|e| ServeError::Transport(e.to_string()))?;
+        });
+    // Graceful shutdown waits for in-flight calls and streams, but not forever: a client
+    // that never reads its stream must not block a restart.
+    let grace = Duration::from_secs(limits.shutdown_grace_secs);
+    let mut grace_stop = stop.clone();
+    tokio::select! {
+        r = serving => r.map_err(|e| ServeError::Transport(e.to_string()))?,
+        _ = async {
+            stopped(&mut grace_stop).await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(grace_secs = grace.as_secs(), "shutdown grace period over; closing the remaining connections"),
+    }
     tracing::info!("in-flight calls finished; flushing the store");
     if let Err(e) = app.store.close().await {
         tracing::error!(error = %e, "final flush failed");

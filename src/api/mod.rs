@@ -12,6 +12,7 @@ pub mod blue_card_map;
 pub mod breach;
 pub mod caller;
 pub mod convert;
+pub mod limits;
 pub mod status;
 
 use std::future::Future;
@@ -60,6 +61,10 @@ where
         let result = match caller::resolve(&request, &app.directory) {
             Ok(caller) => {
                 tracing::Span::current().record("org", caller.org.id.as_str());
+                let _permit = match app.org_limiter.acquire(caller.org.id.as_str()) {
+                    Ok(p) => p,
+                    Err(e) => return finish_rpc(Err(e), started),
+                };
                 let scope = audit_scope::AuditScope::new(caller.org.id.to_string(), rpc);
                 let out = audit_scope::SCOPE
                     .scope(scope.clone(), handler(caller, request.into_inner()))
@@ -68,22 +73,30 @@ where
             }
             Err(e) => Err(e),
         };
-        let result = result.map(Response::new).map_err(Status::from);
-        let code = match &result {
-            Ok(_) => tonic::Code::Ok,
-            Err(s) => s.code(),
-        };
-        tracing::Span::current().record("code", field::debug(code));
-        let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        if matches!(code, tonic::Code::Internal | tonic::Code::Unavailable) {
-            tracing::warn!(elapsed_us, "rpc failed");
-        } else {
-            tracing::info!(elapsed_us, "rpc");
-        }
-        result
+        finish_rpc(result, started)
     }
     .instrument(span)
     .await
+}
+
+/// Maps the outcome, records the status code in the span and logs the call.
+fn finish_rpc<Resp>(
+    result: Result<Resp, Error>,
+    started: Instant,
+) -> Result<Response<Resp>, Status> {
+    let result = result.map(Response::new).map_err(Status::from);
+    let code = match &result {
+        Ok(_) => tonic::Code::Ok,
+        Err(s) => s.code(),
+    };
+    tracing::Span::current().record("code", field::debug(code));
+    let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if matches!(code, tonic::Code::Internal | tonic::Code::Unavailable) {
+        tracing::warn!(elapsed_us, "rpc failed");
+    } else {
+        tracing::info!(elapsed_us, "rpc");
+    }
+    result
 }
 
 /// Records the id of the record an RPC works on in the current span, and marks the case

@@ -41,10 +41,29 @@ impl From<Error> for Status {
     }
 }
 
-/// Rewrites tonic's "message too large" answer (OUT_OF_RANGE) into the RESOURCE_EXHAUSTED
-/// that the gRPC specification and lacznik's contract give for an oversized message.
+/// Rewrites two answers tonic gives before a handler runs, into lacznik's contract:
+/// "message too large" (OUT_OF_RANGE) becomes RESOURCE_EXHAUSTED, as the gRPC
+/// specification says; a message that is not valid protobuf for the method (e.g. a string
+/// that is not UTF-8, sent by a non-Rust client) becomes INVALID_ARGUMENT instead of
+/// INTERNAL: it is the client's fault, not the server's.
 pub fn rewrite_oversize<B>(mut response: http::Response<B>) -> http::Response<B> {
     let headers = response.headers_mut();
+    let internal = headers
+        .get("grpc-status")
+        .is_some_and(|v| v.as_bytes() == b"13");
+    let undecodable = headers.get("grpc-message").is_some_and(|v| {
+        let m = String::from_utf8_lossy(v.as_bytes());
+        m.contains("failed%20to%20decode") || m.contains("failed to decode")
+    });
+    if internal && undecodable {
+        headers.insert("grpc-status", http::HeaderValue::from_static("3"));
+        headers.insert(
+            "grpc-message",
+            http::HeaderValue::from_static(
+                "request%20is%20not%20a%20valid%20message%20for%20this%20method%20(malformed%20protobuf%20or%20a%20string%20that%20is%20not%20UTF-8)",
+            ),
+        );
+    }
     let is_out_of_range = headers
         .get("grpc-status")
         .is_some_and(|v| v.as_bytes() == b"11");
