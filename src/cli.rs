@@ -40,6 +40,25 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Write a consistent snapshot of a data directory (asks the running server through
+    /// its control socket; with no server running, reads the directory itself).
+    Backup {
+        /// Data directory (default: the configured one).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Rebuild a data directory from a backup (the directory must be new or empty).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The data directory to create.
+        #[arg(long)]
+        data: PathBuf,
+    },
     /// Print the deadline rules in force (built-in profile plus `[rules]` overrides).
     Rules,
     /// Configuration tools.
@@ -157,6 +176,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(config, args),
         Command::Certs { command } => certs(config, command),
         Command::Audit { command } => audit(config, command),
+        Command::Backup { data, out } => {
+            let dir = data.unwrap_or(config.data_dir);
+            let s = block_on(crate::backup::backup(&dir, &out))??;
+            println!(
+                "backup written to {}: {} entries, {} bytes",
+                out.display(),
+                s.entries,
+                s.bytes
+            );
+            Ok(())
+        }
+        Command::Restore { from, data } => {
+            let n = block_on(crate::backup::restore(&from, &data))??;
+            println!("restored {n} entries into {}", data.display());
+            Ok(())
+        }
         Command::Keys { command } => keys(config, command),
         Command::Rules => {
             print!("{}", config.rule_set()?.table());

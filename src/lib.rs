@@ -19,6 +19,7 @@ pub mod api;
 pub mod app;
 pub mod assistance;
 pub mod audit;
+pub mod backup;
 pub mod bluecard;
 pub mod calendar;
 pub mod cli;

@@ -227,6 +227,12 @@ async fn run(
         Err(e) => tracing::error!(error = %e, "start-up sweep failed"),
     }
     tokio::spawn(crate::deadlines::sweeper::run(app.clone()));
+    #[cfg(unix)]
+    tokio::spawn(crate::backup::serve_control(
+        app.store.clone(),
+        app.config.data_dir.clone(),
+        stop.clone(),
+    ));
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
