@@ -232,9 +232,15 @@ impl Config {
             }
             None => {}
         }
-        fig.merge(Env::prefixed("LACZNIK_").split("__"))
-            .extract()
-            .map_err(|e| ConfigError::Invalid(e.to_string()))
+        // LACZNIK_CONFIG names the file (read by the command line) and LACZNIK_PYTHON the
+        // interpreter of the interop tests: neither is a configuration key.
+        fig.merge(
+            Env::prefixed("LACZNIK_")
+                .ignore(&["config", "python"])
+                .split("__"),
+        )
+        .extract()
+        .map_err(|e| ConfigError::Invalid(e.to_string()))
     }
 
     /// Loads the organisation directory the configuration names.

@@ -13,44 +13,79 @@ const NOW: &str = "2026-11-18T09:00:00Z";
 
 #[tokio::test]
 async fn pulls_resume_after_a_restart_without_gap_or_reordering() {
-    let s = TestServer::start_with(Options { simulated_clock: Some(t(NOW)), ..Options::default() }).await;
+    let s = TestServer::start_with(Options {
+        simulated_clock: Some(t(NOW)),
+        ..Options::default()
+    })
+    .await;
     let mut police = BlueCardServiceClient::new(s.channel("kp-lazy").await);
     let mut sent = Vec::new();
     for _ in 0..7 {
         let id = new_id();
-        police.submit_blue_card_a(card(&id, t(NOW) - SignedDuration::from_hours(1))).await.unwrap();
+        police
+            .submit_blue_card_a(card(&id, t(NOW) - SignedDuration::from_hours(1)))
+            .await
+            .unwrap();
         sent.push(id);
     }
     let mut team = BlueCardServiceClient::new(s.channel("zi-lazy").await);
     let first = team
-        .pull_blue_cards(pb::PullBlueCardsRequest { after_cursor: String::new(), max_cards: 3, wait_seconds: 0 })
+        .pull_blue_cards(pb::PullBlueCardsRequest {
+            after_cursor: String::new(),
+            max_cards: 3,
+            wait_seconds: 0,
+        })
         .await
         .unwrap()
         .into_inner();
-    let mut got: Vec<String> = first.cards.iter().map(|c| c.card.as_ref().unwrap().card_id.clone()).collect();
+    let mut got: Vec<String> = first
+        .cards
+        .iter()
+        .map(|c| c.card.as_ref().unwrap().card_id.clone())
+        .collect();
     let cursor = first.next_cursor.clone();
 
-    let s = s.restart_at(Some(t(NOW) + SignedDuration::from_mins(10))).await;
+    let s = s
+        .restart_at(Some(t(NOW) + SignedDuration::from_mins(10)))
+        .await;
     let mut police = BlueCardServiceClient::new(s.channel("kp-lazy").await);
     let late = new_id();
-    police.submit_blue_card_a(card(&late, t(NOW) - SignedDuration::from_hours(1))).await.unwrap();
+    police
+        .submit_blue_card_a(card(&late, t(NOW) - SignedDuration::from_hours(1)))
+        .await
+        .unwrap();
     sent.push(late);
 
     let mut team = BlueCardServiceClient::new(s.channel("zi-lazy").await);
     let mut cursor = cursor;
     loop {
         let page = team
-            .pull_blue_cards(pb::PullBlueCardsRequest { after_cursor: cursor.clone(), max_cards: 2, wait_seconds: 0 })
+            .pull_blue_cards(pb::PullBlueCardsRequest {
+                after_cursor: cursor.clone(),
+                max_cards: 2,
+                wait_seconds: 0,
+            })
             .await
             .unwrap()
             .into_inner();
         if page.cards.is_empty() {
             break;
         }
-        let cursors: Vec<u64> = page.cards.iter().map(|c| c.cursor.parse().unwrap()).collect();
+        let cursors: Vec<u64> = page
+            .cards
+            .iter()
+            .map(|c| c.cursor.parse().unwrap())
+            .collect();
         assert!(cursors.windows(2).all(|w| w[0] < w[1]), "cursors increase");
-        got.extend(page.cards.iter().map(|c| c.card.as_ref().unwrap().card_id.clone()));
+        got.extend(
+            page.cards
+                .iter()
+                .map(|c| c.card.as_ref().unwrap().card_id.clone()),
+        );
         cursor = page.next_cursor;
     }
-    assert_eq!(got, sent, "every card once, in submission order, across the restart");
+    assert_eq!(
+        got, sent,
+        "every card once, in submission order, across the restart"
+    );
 }

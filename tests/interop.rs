@@ -66,3 +66,12 @@ async fn python_client_walks_a_blue_card_from_submission_to_closure() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_client_bad_input_gets_clear_statuses() {
+    let server = TestServer::start().await;
+    let args = vec![server.addr.to_string(), server.certs.display().to_string()];
+    tokio::task::spawn_blocking(move || run_script("test_bad_input.py", &args))
+        .await
+        .unwrap();
+}

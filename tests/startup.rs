@@ -224,3 +224,23 @@ fn rules_prints_the_rules_in_force_with_overrides() {
     assert!(!ok);
     assert!(text.contains("no.such"), "{text}");
 }
+
+#[test]
+fn non_configuration_lacznik_variables_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lacznik"))
+        .args(["config", "check"])
+        .current_dir(dir.path())
+        .env("LACZNIK_PYTHON", "/usr/bin/python3")
+        .env("LACZNIK_CONFIG", dir.path().join("absent.toml"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // LACZNIK_CONFIG names a file that must exist; LACZNIK_PYTHON is ignored.
+    assert!(!text.contains("python"), "{text}");
+    assert!(text.contains("absent.toml"), "{text}");
+}
