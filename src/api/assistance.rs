@@ -12,7 +12,8 @@ use super::assistance_map::{Decoder, officer, record_pb, signatory, state_pb};
 use super::convert::{cursor, page_size, ts_from_pb, ts_to_pb};
 use super::{Caller, call, pb, record_id};
 use crate::app::App;
-use crate::assistance::commands::{self, Ack, Amendment, Ctx, Part};
+use crate::assistance::amend::{self, Amendment, Part};
+use crate::assistance::commands::{self, Ack, Ctx};
 use crate::assistance::model::{AssistanceRecord, EventKind, State, WrittenConfirmation};
 use crate::assistance::store::{self as records, ListFilter};
 use crate::assistance::validate;
@@ -240,7 +241,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
                 let centre = caller.org.clone();
                 let directory = app.directory.clone();
                 let request = run(&app, move |c, txn, now| {
-                    commands::amend(c, txn, &centre, &directory, amendment, now)
+                    amend::amend(c, txn, &centre, &directory, amendment, now)
                 })
                 .await?;
                 Ok(pb::AmendAssistanceRequestResponse {

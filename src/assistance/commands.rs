@@ -9,6 +9,7 @@
 //! SUBMITTED / RECEIVED / ACCEPTED --amend (before the visit)--> SUBMITTED (decide again)
 //! SUBMITTED / RECEIVED / ACCEPTED --cancel (before the visit)--> CANCELLED
 //! ```
+//! Amendments are in [`super::amend`].
 //! Repeating an acknowledgement, cancellation, confirmation or note that already took
 //! effect is an idempotent retry: it answers with the current request and writes nothing.
 
@@ -19,9 +20,9 @@ use sha2::{Digest, Sha256};
 
 use super::model::*;
 use super::store as records;
-use super::validate::{self, Checker, RawContent};
+use super::validate::{self, Checker};
 use crate::deadlines::{CaseKind, CaseRef, Deadlines, Event, Facts};
-use crate::directory::{Directory, OrgId, Organization};
+use crate::directory::OrgId;
 use crate::error::{Error, FieldViolation};
 use crate::feed::Feeds;
 use crate::store::Txn;
@@ -79,7 +80,7 @@ pub fn load_visible(txn: &Txn<'_>, caller: &OrgId, id: &str) -> Result<Assistanc
     }
 }
 
-fn only_centre(r: &AssistanceRecord, caller: &OrgId, what: &str) -> Result<(), Error> {
+pub(super) fn only_centre(r: &AssistanceRecord, caller: &OrgId, what: &str) -> Result<(), Error> {
     if &r.centre == caller {
         Ok(())
     } else {
@@ -101,7 +102,7 @@ fn only_police(r: &AssistanceRecord, caller: &OrgId, what: &str) -> Result<(), E
     }
 }
 
-fn before_visit(r: &AssistanceRecord, now: Timestamp, what: &str) -> Result<(), Error> {
+pub(super) fn before_visit(r: &AssistanceRecord, now: Timestamp, what: &str) -> Result<(), Error> {
     if now < r.content.planned_start {
         Ok(())
     } else {
@@ -112,7 +113,7 @@ fn before_visit(r: &AssistanceRecord, now: Timestamp, what: &str) -> Result<(), 
     }
 }
 
-fn illegal(r: &AssistanceRecord, what: &str) -> Error {
+pub(super) fn illegal(r: &AssistanceRecord, what: &str) -> Error {
     Error::FailedPrecondition(format!(
         "request {} is {}; it cannot be {what}",
         r.request_id,
@@ -120,7 +121,7 @@ fn illegal(r: &AssistanceRecord, what: &str) -> Error {
     ))
 }
 
-fn record_history(r: &mut AssistanceRecord, by: &OrgId, action: Action, now: Timestamp) {
+pub(super) fn record_history(r: &mut AssistanceRecord, by: &OrgId, action: Action, now: Timestamp) {
     r.updated_at = now;
     r.history.push(HistoryEntry {
         at: now,
@@ -130,7 +131,7 @@ fn record_history(r: &mut AssistanceRecord, by: &OrgId, action: Action, now: Tim
     });
 }
 
-fn deadline_event(
+pub(super) fn deadline_event(
     ctx: &Ctx,
     txn: &mut Txn<'_>,
     r: &AssistanceRecord,
@@ -142,7 +143,7 @@ fn deadline_event(
     Ok(())
 }
 
-fn publish(
+pub(super) fn publish(
     ctx: &Ctx,
     txn: &mut Txn<'_>,
     r: &AssistanceRecord,
@@ -205,185 +206,6 @@ pub fn submit(
     records::put_new(txn, &r);
     publish(ctx, txn, &r, EventKind::New, now)?;
     deadline_event(ctx, txn, &r, Event::AssistanceSubmitted, now)?;
-    Ok(r)
-}
-
-/// The parts of a request an amendment may change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    /// Planned start and end.
-    PlannedTime,
-    /// Address (and so, possibly, the police unit... which must stay the same).
-    Address,
-    /// Social workers.
-    SocialWorkers,
-    /// Expected behaviour.
-    ExpectedBehaviour,
-}
-
-impl Part {
-    /// Parses a name from `AmendAssistanceRequestRequest.fields`.
-    pub fn parse(s: &str) -> Option<Part> {
-        match s {
-            "planned_time" => Some(Part::PlannedTime),
-            "address" => Some(Part::Address),
-            "social_workers" => Some(Part::SocialWorkers),
-            "expected_behaviour" => Some(Part::ExpectedBehaviour),
-            _ => None,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Part::PlannedTime => "planned_time",
-            Part::Address => "address",
-            Part::SocialWorkers => "social_workers",
-            Part::ExpectedBehaviour => "expected_behaviour",
-        }
-    }
-}
-
-fn raw_of(c: &Content) -> RawContent {
-    RawContent {
-        planned_start: Some(c.planned_start),
-        planned_end: Some(c.planned_end),
-        address: Some(validate::RawAddress {
-            street: c.address.street.clone(),
-            building_number: c.address.building_number.clone(),
-            apartment_number: c.address.apartment_number.clone(),
-            postal_code: c.address.postal_code.clone(),
-            city: c.address.city.clone(),
-            gmina_teryt: c.address.gmina.to_string(),
-            notes: c.address.notes.clone(),
-        }),
-        client: Some(c.client.clone()),
-        expected_behaviour: c.expected_behaviour.clone(),
-        social_workers: c.social_workers.clone(),
-        activity: Some(match c.activity {
-            Activity::CommunityInterview => validate::RawActivity::CommunityInterview,
-            Activity::SocialWork => validate::RawActivity::SocialWork,
-            Activity::Other(_) => validate::RawActivity::Other,
-        }),
-        activity_other: match &c.activity {
-            Activity::Other(t) => t.clone(),
-            _ => String::new(),
-        },
-        signed_by: Some(c.signed_by.clone()),
-    }
-}
-
-/// An amendment as decoded from the wire.
-pub struct Amendment {
-    /// Request id.
-    pub request_id: String,
-    /// Optimistic concurrency (0: current).
-    pub expected_version: u32,
-    /// Parts to change.
-    pub parts: Vec<Part>,
-    /// New values.
-    pub content: RawContent,
-    /// Decoding problems found by the API layer.
-    pub pre: Vec<FieldViolation>,
-}
-
-/// AmendAssistanceRequest.
-pub fn amend(
-    ctx: &Ctx,
-    txn: &mut Txn<'_>,
-    centre: &Organization,
-    directory: &Directory,
-    a: Amendment,
-    now: Timestamp,
-) -> Result<AssistanceRecord, Error> {
-    let mut r = load_visible(txn, &centre.id, &a.request_id)?;
-    only_centre(&r, &centre.id, "amend")?;
-    if !matches!(
-        r.state,
-        State::Submitted | State::Received | State::Accepted
-    ) {
-        return Err(illegal(&r, "amended"));
-    }
-    before_visit(&r, now, "amended")?;
-    if a.expected_version != 0 && a.expected_version != r.version {
-        return Err(Error::FailedPrecondition(format!(
-            "request {} is at version {}, not {}; read it again before amending",
-            r.request_id, r.version, a.expected_version
-        )));
-    }
-    let mut c = Checker::new(a.pre);
-    if a.parts.is_empty() {
-        c.add("fields", "name at least one part to change");
-    }
-    let mut merged = raw_of(&r.content);
-    for p in &a.parts {
-        match p {
-            Part::PlannedTime => {
-                merged.planned_start = a.content.planned_start;
-                merged.planned_end = a.content.planned_end;
-            }
-            Part::Address => merged.address = a.content.address.clone(),
-            Part::SocialWorkers => merged.social_workers = a.content.social_workers.clone(),
-            Part::ExpectedBehaviour => {
-                merged.expected_behaviour = a.content.expected_behaviour.clone()
-            }
-        }
-    }
-    if let Some(s) = merged.planned_start {
-        if a.parts.contains(&Part::PlannedTime) && s <= now {
-            c.add("content.planned_start", "must be in the future");
-        }
-    }
-    let routed = validate::content(&mut c, "content", &merged, centre, directory);
-    if let Some((_, police)) = &routed {
-        if police != &r.police_unit {
-            c.add(
-                "content.address.gmina_teryt",
-                "the new address is served by another police unit; cancel and submit a new request",
-            );
-        }
-    }
-    c.finish()?;
-    let Some((content, _)) = routed else {
-        return Err(Error::invalid("content", "incomplete"));
-    };
-    if content == r.content {
-        return Ok(r); // a retry of an amendment that already took effect
-    }
-    let mut changed = Vec::new();
-    let old = r.content.clone();
-    if old.planned_start != content.planned_start || old.planned_end != content.planned_end {
-        changed.push(Part::PlannedTime.name().to_string());
-    }
-    if old.address != content.address {
-        changed.push(Part::Address.name().to_string());
-    }
-    if old.social_workers != content.social_workers {
-        changed.push(Part::SocialWorkers.name().to_string());
-    }
-    if old.expected_behaviour != content.expected_behaviour {
-        changed.push(Part::ExpectedBehaviour.name().to_string());
-    }
-    let rescheduled = old.planned_start != content.planned_start;
-    records::move_index(txn, &r, content.planned_start);
-    r.content = content;
-    r.version += 1;
-    r.state = State::Submitted;
-    r.received_at = None;
-    r.decision = None;
-    record_history(
-        &mut r,
-        &centre.id,
-        Action::Amended {
-            changed,
-            previous: Box::new(old),
-        },
-        now,
-    );
-    records::put(txn, &r);
-    publish(ctx, txn, &r, EventKind::Amended, now)?;
-    deadline_event(ctx, txn, &r, Event::AssistanceAmended, now)?;
-    if rescheduled {
-        deadline_event(ctx, txn, &r, Event::AssistanceRescheduled, now)?;
-    }
     Ok(r)
 }
 

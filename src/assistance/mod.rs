@@ -5,10 +5,12 @@
 //!
 //! - [`model`]: the request, its content and history;
 //! - [`validate`]: every bad field at once, no value echoed;
-//! - [`commands`]: submit, amend, cancel, confirm, acknowledge, file the note (one atomic
+//! - [`commands`]: submit, cancel, confirm, acknowledge, file the note (one atomic
 //!   batch each, deadlines included);
+//! - [`amend`]: amendments before the visit;
 //! - [`store`]: keys, per-organisation index, the police unit's feed.
 
+pub mod amend;
 pub mod commands;
 pub mod model;
 pub mod store;

@@ -1,0 +1,38 @@
+//! Unit tests of `audit`.
+
+use super::*;
+use std::sync::Arc;
+
+fn record(case: &str) -> Record {
+    Record {
+        at: "2026-12-01T08:00:00Z".parse().unwrap(),
+        org: "mopr-torun".into(),
+        rpc: "GetAssistanceRequest".into(),
+        case_ids: vec![case.into()],
+        outcome: "OK".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_chain_verifies_and_an_edited_entry_is_found() {
+    let engine = Arc::new(crate::store::memory::MemoryEngine::default());
+    let store = Store::start(engine.clone(), Arc::new(crate::crypto::KeyRing::generate())).unwrap();
+    assert_eq!(verify(&store).unwrap(), Verdict::Intact { entries: 0 });
+    for i in 0..5 {
+        append_now(&store, record(&format!("c{i}"))).await.unwrap();
+    }
+    assert_eq!(verify(&store).unwrap(), Verdict::Intact { entries: 5 });
+    assert_eq!(of_case(&store, "c3").unwrap().len(), 1);
+
+    // Edit entry 3 (a different outcome, re-encoded cleanly).
+    let key = entry_key(3);
+    let mut e: AuditEntry = codec::decode(&key, &store.get(&key).unwrap().unwrap()).unwrap();
+    e.outcome = "NOT_FOUND".into();
+    let mut b = crate::store::WriteBatch::default();
+    b.put(key, codec::encode(&e));
+    crate::store::Engine::apply(engine.as_ref(), b).unwrap();
+    match verify(&store).unwrap() {
+        Verdict::Broken { seq, .. } => assert_eq!(seq, 3),
+        v => panic!("{v:?}"),
+    }
+}

@@ -1,0 +1,163 @@
+//! Unit tests of `commit`.
+
+use super::*;
+use crate::store::memory::MemoryEngine;
+
+fn store() -> Store {
+    Store::start(
+        Arc::new(MemoryEngine::default()),
+        Arc::new(KeyRing::generate()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn failed_command_writes_nothing_and_returns_its_sequence_numbers() {
+    let s = store();
+    let r: Result<(), StoreError> = s
+        .execute(|t| {
+            t.put(b"a".to_vec(), b"1".to_vec());
+            t.next_seq(b"q")?;
+            Err(StoreError::Closed)
+        })
+        .await;
+    assert!(r.is_err());
+    assert_eq!(s.get(b"a").unwrap(), None);
+    let n = s
+        .execute(|t| {
+            let n = t.next_seq(b"q")?;
+            t.put(keys::key(b'q', &[&keys::u64_be(n)]), vec![]);
+            Ok::<_, StoreError>(n)
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn commands_see_their_own_writes_and_earlier_commands() {
+    let s = store();
+    s.execute(|t| {
+        t.put(b"k".to_vec(), b"v1".to_vec());
+        assert_eq!(t.get(b"k")?, Some(b"v1".to_vec()));
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .unwrap();
+    let seen = s.execute(|t| t.get(b"k")).await.unwrap();
+    assert_eq!(seen, Some(b"v1".to_vec()));
+}
+
+#[tokio::test]
+async fn sequences_resume_from_the_engine_and_have_no_gaps_under_concurrency() {
+    let engine = Arc::new(MemoryEngine::default());
+    let mut b = WriteBatch::default();
+    b.put(vec![b'p', 0, 0, 0, 0, 0, 0, 0, 41], vec![]);
+    engine.apply(b).unwrap();
+    let s = Store::start(engine, Arc::new(KeyRing::generate())).unwrap();
+    let mut handles = Vec::new();
+    for _ in 0..50 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            s.execute(|t| {
+                let n = t.next_seq(b"p")?;
+                let mut k = b"p".to_vec();
+                k.extend_from_slice(&n.to_be_bytes());
+                t.put(k, vec![]);
+                Ok::<_, StoreError>(n)
+            })
+            .await
+            .unwrap()
+        }));
+    }
+    let mut got = Vec::new();
+    for h in handles {
+        got.push(h.await.unwrap());
+    }
+    got.sort();
+    assert_eq!(got, (42..92).collect::<Vec<u64>>());
+}
+
+#[tokio::test]
+async fn on_durable_runs_after_success_only() {
+    let s = store();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let tx2 = tx.clone();
+    s.execute(move |t| {
+        t.on_durable(move || {
+            let _ = tx.send("ok");
+        });
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .unwrap();
+    let _ = s
+        .execute(move |t| {
+            t.on_durable(move || {
+                let _ = tx2.send("failed");
+            });
+            Err::<(), _>(StoreError::Closed)
+        })
+        .await;
+    assert_eq!(rx.recv().await, Some("ok"));
+    assert!(rx.try_recv().is_err());
+}
+
+/// An engine whose flush is slow and counted, to see writers share flushes.
+struct SlowFlush {
+    inner: MemoryEngine,
+    flushes: std::sync::atomic::AtomicUsize,
+}
+
+impl Engine for SlowFlush {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(key)
+    }
+    fn scan(&self, s: &[u8], e: &[u8], l: usize) -> Result<Vec<Entry>, StoreError> {
+        self.inner.scan(s, e, l)
+    }
+    fn last(&self, s: &[u8], e: &[u8]) -> Result<Option<Entry>, StoreError> {
+        self.inner.last(s, e)
+    }
+    fn apply(&self, b: WriteBatch) -> Result<(), StoreError> {
+        self.inner.apply(b)
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        self.flushes.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+    fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_share_flushes_and_are_answered_after_one() {
+    let engine = Arc::new(SlowFlush {
+        inner: MemoryEngine::default(),
+        flushes: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let s = Store::start(engine.clone(), Arc::new(KeyRing::generate())).unwrap();
+    let before = engine.flushes.load(Ordering::SeqCst);
+    let mut handles = Vec::new();
+    for i in 0..200u32 {
+        let s = s.clone();
+        let e = engine.clone();
+        handles.push(tokio::spawn(async move {
+            s.execute(move |t| {
+                t.put(i.to_be_bytes().to_vec(), vec![1]);
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap();
+            // Answered only after a flush that covered this write.
+            assert!(e.flushes.load(Ordering::SeqCst) > before);
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let flushes = engine.flushes.load(Ordering::SeqCst) - before;
+    assert!(flushes < 50, "200 writers took {flushes} flushes");
+}
