@@ -43,6 +43,8 @@ pub struct Config {
     pub limits: LimitsSection,
     /// Encryption at rest.
     pub crypto: CryptoSection,
+    /// Prometheus metrics.
+    pub metrics: MetricsSection,
     /// Deadline rule overrides, by rule id (`[rules."bluecard.forward"]`).
     pub rules: BTreeMap<String, RuleOverride>,
 }
@@ -95,6 +97,27 @@ pub enum LogFormat {
 pub struct StoreSection {
     /// sled page cache, in MiB (sled's own default of 1 GiB is too much for a small VM).
     pub cache_mib: u64,
+}
+
+/// `[metrics]`: the Prometheus endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSection {
+    /// Plain-HTTP listen address of `GET /metrics`; keep it on loopback or a management
+    /// network. Unset (`listen = ""` is not valid TOML for an address; remove the key and set
+    /// `enabled = false`) to disable.
+    pub listen: SocketAddr,
+    /// Serve metrics at all.
+    pub enabled: bool,
+}
+
+impl Default for MetricsSection {
+    fn default() -> Self {
+        MetricsSection {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            enabled: true,
+        }
+    }
 }
 
 /// `[crypto]`: the data key file.
@@ -154,6 +177,7 @@ impl Default for Config {
             store: StoreSection::default(),
             limits: LimitsSection::default(),
             crypto: CryptoSection::default(),
+            metrics: MetricsSection::default(),
             rules: BTreeMap::new(),
         }
     }

@@ -31,6 +31,7 @@ pub mod directory;
 pub mod error;
 pub mod feed;
 pub mod identity;
+pub mod monitoring;
 pub mod offline;
 pub mod people;
 pub mod pki;

@@ -227,6 +227,21 @@ async fn run(
         Err(e) => tracing::error!(error = %e, "start-up sweep failed"),
     }
     tokio::spawn(crate::deadlines::sweeper::run(app.clone()));
+    if app.config.metrics.enabled {
+        match (
+            crate::monitoring::handle(),
+            TcpListener::bind(app.config.metrics.listen).await,
+        ) {
+            (Some(handle), Ok(listener)) => {
+                tracing::info!(addr = ?listener.local_addr().ok(), "metrics on plain HTTP GET /metrics");
+                tokio::spawn(crate::monitoring::serve(app.clone(), listener, handle));
+            }
+            (_, Err(e)) => {
+                tracing::error!(error = %e, addr = %app.config.metrics.listen, "metrics listener unavailable")
+            }
+            (None, _) => {}
+        }
+    }
     #[cfg(unix)]
     tokio::spawn(crate::backup::serve_control(
         app.store.clone(),

@@ -415,14 +415,27 @@ async fn pump(
     app: Arc<App>,
     org: String,
     prefix: Vec<u8>,
-    mut after: u64,
+    after: u64,
     mut mark: tokio::sync::watch::Receiver<u64>,
     tx: mpsc::Sender<Result<pb::StreamAssistanceRequestsResponse, Status>>,
+) {
+    metrics::gauge!("lacznik_police_streams").increment(1.0);
+    pump_events(&app, &org, &prefix, after, &mut mark, &tx).await;
+    metrics::gauge!("lacznik_police_streams").decrement(1.0);
+}
+
+async fn pump_events(
+    app: &Arc<App>,
+    org: &str,
+    prefix: &[u8],
+    mut after: u64,
+    mark: &mut tokio::sync::watch::Receiver<u64>,
+    tx: &mpsc::Sender<Result<pb::StreamAssistanceRequestsResponse, Status>>,
 ) {
     let mut stop = app.shutdown.clone();
     loop {
         let up_to = *mark.borrow_and_update();
-        let batch = match Feeds::read(&app.store, &prefix, after, up_to, 256) {
+        let batch = match Feeds::read(&app.store, prefix, after, up_to, 256) {
             Ok(b) => b,
             Err(e) => {
                 let _ = tx.send(Err(Status::from(Error::from(e)))).await;
@@ -432,7 +445,7 @@ async fn pump(
         let full = batch.len() == 256;
         for (seq, bytes) in batch {
             after = seq;
-            let msg = match event_pb(&app, seq, &bytes) {
+            let msg = match event_pb(app, seq, &bytes) {
                 Ok(m) => m,
                 Err(e) => {
                     let _ = tx.send(Err(Status::from(e))).await;
@@ -452,7 +465,7 @@ async fn pump(
             // does not wait for the audit flush).
             let record = crate::audit::Record {
                 at: app.clock.now(),
-                org: org.clone(),
+                org: org.to_string(),
                 rpc: "StreamAssistanceRequests".into(),
                 case_ids: vec![case_id],
                 outcome: "OK".into(),

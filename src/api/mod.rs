@@ -63,7 +63,7 @@ where
                 tracing::Span::current().record("org", caller.org.id.as_str());
                 let _permit = match app.org_limiter.acquire(caller.org.id.as_str()) {
                     Ok(p) => p,
-                    Err(e) => return finish_rpc(Err(e), started),
+                    Err(e) => return finish_rpc(rpc, Err(e), started),
                 };
                 let scope = audit_scope::AuditScope::new(caller.org.id.to_string(), rpc);
                 let out = audit_scope::SCOPE
@@ -73,7 +73,7 @@ where
             }
             Err(e) => Err(e),
         };
-        finish_rpc(result, started)
+        finish_rpc(rpc, result, started)
     }
     .instrument(span)
     .await
@@ -81,6 +81,7 @@ where
 
 /// Maps the outcome, records the status code in the span and logs the call.
 fn finish_rpc<Resp>(
+    rpc: &'static str,
     result: Result<Resp, Error>,
     started: Instant,
 ) -> Result<Response<Resp>, Status> {
@@ -90,6 +91,10 @@ fn finish_rpc<Resp>(
         Err(s) => s.code(),
     };
     tracing::Span::current().record("code", field::debug(code));
+    metrics::counter!("lacznik_rpc_requests_total", "rpc" => rpc, "code" => format!("{code:?}"))
+        .increment(1);
+    metrics::histogram!("lacznik_rpc_duration_seconds", "rpc" => rpc)
+        .record(started.elapsed().as_secs_f64());
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     if matches!(code, tonic::Code::Internal | tonic::Code::Unavailable) {
         tracing::warn!(elapsed_us, "rpc failed");

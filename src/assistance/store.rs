@@ -49,9 +49,10 @@ pub fn put_new(txn: &mut Txn<'_>, r: &AssistanceRecord) {
     }
 }
 
-/// Rewrites a record.
+/// Rewrites a record (and its "not yet received" entry).
 pub fn put(txn: &mut Txn<'_>, r: &AssistanceRecord) {
     txn.put_sealed(record_key(&r.request_id), r);
+    track_unreceived(txn, r);
 }
 
 /// Moves the index entries when the planned start changes.
@@ -62,6 +63,25 @@ pub fn move_index(txn: &mut Txn<'_>, r: &AssistanceRecord, new_start: Timestamp)
     for org in [&r.centre, &r.police_unit] {
         txn.delete(index_key(org, r.content.planned_start, &r.request_id));
         txn.put(index_key(org, new_start, &r.request_id), Vec::new());
+    }
+}
+
+fn unreceived_key(r: &AssistanceRecord) -> Vec<u8> {
+    keys::key(
+        keys::REQUEST_UNRECEIVED,
+        &[
+            &keys::var(r.police_unit.as_str().as_bytes()),
+            &keys::var(r.request_id.as_bytes()),
+        ],
+    )
+}
+
+/// Keeps the "not yet received" index in step with the request's state.
+pub fn track_unreceived(txn: &mut Txn<'_>, r: &AssistanceRecord) {
+    if r.state == State::Submitted {
+        txn.put(unreceived_key(r), Vec::new());
+    } else {
+        txn.delete(unreceived_key(r));
     }
 }
 

@@ -390,6 +390,10 @@ impl Deadlines {
             Vec::new(),
         );
         tracing::info!(breach_id = id, rule = %rule.id, case_id = %case.id, due = %clock.due, "deadline breach recorded");
+        let rule_id = rule.id.clone();
+        txn.on_durable(move || {
+            metrics::counter!("lacznik_breaches_total", "rule" => rule_id).increment(1)
+        });
         self.log(txn, BreachEventKind::Recorded, &breach)?;
         if resolved_at.is_some() {
             self.log(txn, BreachEventKind::Resolved, &breach)?;

@@ -430,11 +430,15 @@ fn flusher_loop(
         while let Ok(more) = rx.try_recv() {
             waiting.extend(more.completions);
         }
+        let started = std::time::Instant::now();
         let flushed = if poisoned.load(Ordering::Acquire) {
             Err(StoreError::Poisoned)
         } else {
             engine.flush()
         };
+        metrics::histogram!("lacznik_flush_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        metrics::histogram!("lacznik_flush_commands").record(waiting.len() as f64);
         if let Err(e) = &flushed {
             tracing::error!(error = %e, "flush failed; refusing further writes");
             poisoned.store(true, Ordering::Release);

@@ -24,6 +24,10 @@ pub const REQUEST: u8 = 0x30;
 /// `REQUEST_BY_ORG ++ var(org-id) ++ time ++ var(request-id)`.
 pub const REQUEST_BY_ORG: u8 = 0x31;
 
+/// Requests not yet RECEIVED by their police unit: `REQUEST_UNRECEIVED ++ var(police) ++
+/// var(request-id)` (pending items per recipient, for monitoring).
+pub const REQUEST_UNRECEIVED: u8 = 0x32;
+
 /// Blue Cards: `CARD ++ var(card-id)` -> record.
 pub const CARD: u8 = 0x40;
 /// Cards by organisation (initiator and team) and submission time.

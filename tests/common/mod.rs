@@ -96,6 +96,8 @@ impl TestServer {
         config.tls.dir = certs.clone();
         config.tls.dev_pki = false;
         config.crypto.key_file = dir.path().join("keys/data.key");
+        // Many servers run in parallel in one test process: metrics only where a test asks.
+        config.metrics.enabled = false;
         config.tls.reload_secs = 1;
         if let Some(toml) = &opts.directory {
             let path = dir.path().join("directory.toml");
