@@ -60,10 +60,7 @@ fn refresh(app: &App) {
         .map(|r| (r.id.clone(), 0))
         .collect();
     let mut start = vec![keys::DUE];
-    loop {
-        let Ok(batch) = app.store.scan(&start, &[keys::DUE + 1], 4096) else {
-            break;
-        };
+    while let Ok(batch) = app.store.scan(&start, &[keys::DUE + 1], 4096) {
         let Some((last, _)) = batch.last() else {
             break;
         };
