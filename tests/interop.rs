@@ -75,3 +75,94 @@ async fn python_client_bad_input_gets_clear_statuses() {
         .await
         .unwrap();
 }
+
+fn run_example(args: &[String]) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/python");
+    let output = Command::new(python())
+        .args(args)
+        .current_dir(&dir)
+        .output()
+        .expect("start python");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{args:?} failed\n--- stdout\n{stdout}\n--- stderr\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_integrations_work_end_to_end() {
+    let server = TestServer::start().await;
+    let scratch = tempfile::tempdir().unwrap();
+    let conn = |org: &str| {
+        vec![
+            "--target".to_string(),
+            server.addr.to_string(),
+            "--certs".to_string(),
+            server.certs.display().to_string(),
+            "--org".to_string(),
+            org.to_string(),
+        ]
+    };
+    let mut submit = vec!["centre_submit.py".to_string()];
+    submit.extend(conn("mopr-torun"));
+    submit.push("--urgent".into());
+    let mut dispatch = vec!["police_dispatch.py".to_string()];
+    dispatch.extend(conn("kmp-torun"));
+    dispatch.extend([
+        "--once".into(),
+        "1".into(),
+        "--note".into(),
+        "--cursor-file".into(),
+    ]);
+    dispatch.push(scratch.path().join("dispatch.cursor").display().to_string());
+    let out = tokio::task::spawn_blocking(move || {
+        let submitted = run_example(&submit);
+        assert!(
+            submitted.contains("ASSISTANCE_REQUEST_STATE_SUBMITTED -> kmp-torun"),
+            "{submitted}"
+        );
+        run_example(&dispatch)
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("ASSISTANCE_EVENT_KIND_NEW"), "{out}");
+    assert!(
+        out.contains("-> ASSISTANCE_REQUEST_STATE_ACCEPTED"),
+        "{out}"
+    );
+    assert!(
+        out.contains("-> ASSISTANCE_REQUEST_STATE_COMPLETED"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(scratch.path().join("dispatch.cursor")).unwrap(),
+        "1"
+    );
+
+    // A card for Łazy, then the chair's inbox script.
+    let mut cards = lacznik::api::pb::blue_card_service_client::BlueCardServiceClient::new(
+        server.channel("kp-lazy").await,
+    );
+    let started = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    cards
+        .submit_blue_card_a(common::fixtures::card(&common::fixtures::new_id(), started))
+        .await
+        .unwrap();
+    let mut inbox = vec!["chair_inbox.py".to_string()];
+    inbox.extend(conn("zi-lazy"));
+    inbox.extend([
+        "--once".into(),
+        "1".into(),
+        "--wait".into(),
+        "5".into(),
+        "--cursor-file".into(),
+    ]);
+    inbox.push(scratch.path().join("inbox.cursor").display().to_string());
+    let out = tokio::task::spawn_blocking(move || run_example(&inbox))
+        .await
+        .unwrap();
+    assert!(out.contains("new -> BLUE_CARD_STATE_FORWARDED"), "{out}");
+}

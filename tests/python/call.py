@@ -8,6 +8,12 @@
 Requests and responses are JSON (protobuf JSON mapping); server streams print one JSON
 object per message."""
 
+import os
+import sys as _sys
+
+# The shared client lives with the examples (examples/python/lacznik_client.py).
+_sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "python"))
+
 import argparse
 import json
 import sys

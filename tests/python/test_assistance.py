@@ -6,6 +6,12 @@ stream resumes after a cursor.
 
 Usage: test_assistance.py <host:port> <certs dir>"""
 
+import os
+import sys as _sys
+
+# The shared client lives with the examples (examples/python/lacznik_client.py).
+_sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "python"))
+
 import sys
 import uuid
 from datetime import datetime, timedelta, timezone

@@ -4,6 +4,12 @@ invalid timestamps, 10,000 social workers. The server keeps serving afterwards.
 
 Usage: test_bad_input.py <host:port> <certs dir>"""
 
+import os
+import sys as _sys
+
+# The shared client lives with the examples (examples/python/lacznik_client.py).
+_sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "python"))
+
 import sys
 
 import grpc

@@ -3,6 +3,12 @@ WhoAmI (through reflection, grpcurl-style), and is refused without a certificate
 
 Usage: test_foundation.py <host:port> <certs dir>"""
 
+import os
+import sys as _sys
+
+# The shared client lives with the examples (examples/python/lacznik_client.py).
+_sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "python"))
+
 import sys
 
 import grpc
