@@ -59,6 +59,8 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Talk to a server as an organisation (see `lacznik client --help`).
+    Client(crate::client::ClientArgs),
     /// Print the deadline rules in force (built-in profile plus `[rules]` overrides).
     Rules,
     /// Configuration tools.
@@ -171,10 +173,19 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Client(args) = cli.command {
+        // The client needs no server configuration.
+        let code = crate::client::run(args)?;
+        if code != 0 {
+            std::process::exit(code);
+        }
+        return Ok(());
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => serve(config, args),
         Command::Certs { command } => certs(config, command),
+        Command::Client(_) => Ok(()),
         Command::Audit { command } => audit(config, command),
         Command::Backup { data, out } => {
             let dir = data.unwrap_or(config.data_dir);

@@ -23,6 +23,7 @@ pub mod backup;
 pub mod bluecard;
 pub mod calendar;
 pub mod cli;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod crypto;
