@@ -38,6 +38,8 @@ impl Checker {
     /// A text field: required or not, a length limit, no control characters (free text
     /// may hold line breaks).
     pub fn text(&mut self, field: &str, value: &str, required: bool, max: usize, multiline: bool) {
+        // Values are stored trimmed, so they are judged trimmed: surrounding whitespace
+        // (also a trailing line break) is never a reason to refuse.
         let trimmed = value.trim();
         if trimmed.is_empty() {
             if required {
@@ -45,15 +47,24 @@ impl Checker {
             }
             return;
         }
-        if value.chars().count() > max {
+        if trimmed.chars().count() > max {
             self.add(field, format!("at most {max} characters"));
         }
-        let bad = value
+        let bad = trimmed
             .chars()
             .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
         if bad {
             self.add(field, "contains control characters");
         }
+    }
+
+    /// True when a violation was already reported for `field` or any field under it
+    /// (`field[i]`, `field.sub`).
+    pub fn reported_under(&self, field: &str) -> bool {
+        self.violations.iter().any(|v| {
+            v.field == field
+                || v.field.strip_prefix(field).is_some_and(|rest| rest.starts_with('[') || rest.starts_with('.'))
+        })
     }
 
     /// A required value that the API layer mapped to `None` when absent.

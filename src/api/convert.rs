@@ -4,13 +4,19 @@ use jiff::Timestamp;
 
 use crate::error::FieldViolation;
 
-/// A domain instant on the wire.
+/// A domain instant on the wire (nanos always in 0..1e9, as protobuf requires).
 pub fn ts_to_pb(t: Timestamp) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.as_second(),
-        nanos: t.subsec_nanosecond(),
+    let (mut seconds, mut nanos) = (t.as_second(), t.subsec_nanosecond());
+    if nanos < 0 {
+        seconds -= 1;
+        nanos += 1_000_000_000;
     }
+    prost_types::Timestamp { seconds, nanos }
 }
+
+/// Earliest instant lacznik accepts in a record (2000-01-01T00:00:00Z): nothing it handles
+/// happened before, and it keeps obviously broken clocks out of deadlines.
+pub const EARLIEST: i64 = 946_684_800;
 
 /// An optional wire instant; an out-of-range value is a violation of `field`.
 pub fn ts_from_pb(
@@ -19,6 +25,11 @@ pub fn ts_from_pb(
 ) -> Result<Option<Timestamp>, FieldViolation> {
     match t {
         None => Ok(None),
+        Some(t) if !(0..1_000_000_000).contains(&t.nanos) => Err(FieldViolation::new(
+            field,
+            "not a valid timestamp (nanos must be 0-999999999)",
+        )),
+        Some(t) if t.seconds < EARLIEST => Err(FieldViolation::new(field, "before the year 2000")),
         Some(t) => Timestamp::new(t.seconds, t.nanos)
             .map(Some)
             .map_err(|_| FieldViolation::new(field, "not a valid timestamp")),

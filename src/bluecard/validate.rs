@@ -176,10 +176,15 @@ pub fn submission(
     );
     persons(&mut c, &f("children"), &raw.children, false, false);
     persons(&mut c, &f("witnesses"), &raw.witnesses, false, false);
+    let mut unique = raw.violence_forms.clone();
+    unique.sort_by_key(|f| *f as u8);
+    unique.dedup();
     if raw.violence_forms.is_empty() {
-        c.add(f("violence_forms"), "at least one form of violence");
-    } else if raw.violence_forms.len() > 6 {
-        c.add(f("violence_forms"), "at most 6 forms");
+        if !c.reported_under(&f("violence_forms")) {
+            c.add(f("violence_forms"), "at least one form of violence");
+        }
+    } else if unique.len() != raw.violence_forms.len() {
+        c.add(f("violence_forms"), "each form at most once");
     }
     if raw.violence_forms.contains(&ViolenceForm::Other) {
         c.text(
