@@ -182,7 +182,7 @@ fn read_input(file: &str) -> anyhow::Result<Value> {
     } else {
         std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{file}: {e}"))?
     };
-    Ok(serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: not JSON: {e}"))?)
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: not JSON: {e}"))
 }
 
 async fn connect(a: &ClientArgs) -> anyhow::Result<Channel> {
@@ -208,11 +208,11 @@ async fn connect(a: &ClientArgs) -> anyhow::Result<Channel> {
         .ca_certificate(Certificate::from_pem(read(&ca)?))
         .identity(Identity::from_pem(read(&cert)?, read(&key)?))
         .domain_name(a.tls_name.clone());
-    Ok(Channel::from_shared(format!("https://{}", a.addr))?
+    Channel::from_shared(format!("https://{}", a.addr))?
         .tls_config(tls)?
         .connect()
         .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", a.addr))?)
+        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", a.addr))
 }
 
 /// What a command printed, or the failed call.

@@ -1,0 +1,306 @@
+//! `lacznik-bench`: starts the real server (own temp data dir and certificates) and drives
+//! it over real mutual-TLS connections, then prints a table and writes the same figures as
+//! JSON. See the README, section "Benchmark".
+//!
+//! ```sh
+//! cargo run --release --bin lacznik-bench -- --json bench.json
+//! cargo run --release --bin lacznik-bench -- --smoke          # a few seconds, for CI
+//! ```
+
+#[path = "lacznik_bench/delivery.rs"]
+mod delivery;
+#[path = "lacznik_bench/env.rs"]
+mod env;
+#[path = "lacznik_bench/load.rs"]
+mod load;
+#[path = "lacznik_bench/report.rs"]
+mod report;
+#[path = "lacznik_bench/requests.rs"]
+mod requests;
+#[path = "lacznik_bench/scale.rs"]
+mod scale;
+#[path = "lacznik_bench/sweep.rs"]
+mod sweep;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use prost::Message;
+
+use env::{Endpoint, Server, TempRoot};
+use load::Rpc;
+use report::{Report, Row};
+
+/// Benchmark of lacznik: real server, real mutual-TLS clients, durable writes.
+#[derive(Parser, Debug)]
+#[command(name = "lacznik-bench", version)]
+struct Args {
+    /// Measured seconds per load phase (after a warm-up of 1 s).
+    #[arg(long, default_value_t = 10)]
+    duration_secs: u64,
+    /// Tiny run for CI: ~1 s per phase, 10,000 instead of 1,000,000 for sweep and scale.
+    #[arg(long)]
+    smoke: bool,
+    /// Open deadlines of the large sweep store and requests of the scale store (the small
+    /// sweep store has a tenth). Default 1,000,000 (10,000 with --smoke).
+    #[arg(long)]
+    scale: Option<usize>,
+    /// Also write the figures to this JSON file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Skip the scale phase (building the large store and starting a server on it).
+    #[arg(long)]
+    skip_scale: bool,
+    /// Keep the scale store in this directory and reuse it in later runs (building
+    /// 1,000,000 requests takes minutes); without it the store lives in the temp dir.
+    #[arg(long)]
+    scale_dir: Option<PathBuf>,
+    /// Run only these parts (for working on one of them): `load` (baseline, delivery,
+    /// submissions), `sweep`, `scale`. The JSON then lacks the others.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<Part>,
+    /// Submissions per second during the delivery phase.
+    #[arg(long, default_value_t = 200.0)]
+    delivery_rate: f64,
+    /// Write the servers' logs (RUST_LOG, default info, as `lacznik serve` logs) here
+    /// instead of a file in the temp dir that is removed at the end.
+    #[arg(long)]
+    server_log: Option<PathBuf>,
+    /// Internal: build the scale store under this root and print its figures as JSON.
+    #[arg(long, hide = true)]
+    build_scale_store: Option<PathBuf>,
+}
+
+/// The parts of a run.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Load,
+    Sweep,
+    Scale,
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lacznik-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_server_log(path: &std::path::Path) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| path.display().to_string())?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+    Ok(())
+}
+
+fn run(args: Args) -> Result<()> {
+    let scale_n = args
+        .scale
+        .unwrap_or(if args.smoke { 10_000 } else { 1_000_000 });
+    if let Some(root) = &args.build_scale_store {
+        let rt = tokio::runtime::Runtime::new()?;
+        let built = rt.block_on(scale::build(root, scale_n))?;
+        println!("{}", serde_json::to_string(&built)?);
+        return Ok(());
+    }
+    let total = Instant::now();
+    let window = if args.smoke {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(args.duration_secs.max(1))
+    };
+    let warmup = if args.smoke {
+        Duration::from_millis(200)
+    } else {
+        Duration::from_secs(1)
+    };
+    let client = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("bench-client")
+        .build()?;
+    let root = TempRoot::new()?;
+    let log = args
+        .server_log
+        .clone()
+        .unwrap_or_else(|| root.path().join("server.log"));
+    init_server_log(&log)?;
+    env::prepare_root(root.path())?;
+
+    let mut r = Report::new(env::machine(), args.smoke, window, warmup, scale_n);
+    r.request_bytes = requests::normal(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
+    r.card_bytes = requests::card(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
+    report::header(&r);
+
+    let runs = |p: Part| args.only.is_empty() || args.only.contains(&p);
+    // Scale first, while this process is small: its resident memory is the figure.
+    if args.skip_scale || !runs(Part::Scale) {
+        eprintln!("scale: skipped (--skip-scale)");
+    } else {
+        let s = scale::measure(
+            &client,
+            root.path(),
+            args.scale_dir.as_deref(),
+            scale_n,
+            warmup,
+            window,
+        )?;
+        eprintln!(
+            "scale: built in {:.1} s, start-up {:.3} s, {:.0} MiB resident under load",
+            s.build_wall_secs,
+            s.startup.as_secs_f64(),
+            s.rss_load_max_mib
+        );
+        r.scale = Some(s);
+        let _ = std::fs::remove_dir_all(root.path().join("scale"));
+    }
+
+    // The main server: transport baseline, delivery, submissions.
+    if runs(Part::Load) {
+        load_phases(&client, &root, &args, warmup, window, &mut r)?;
+    }
+
+    // Sweep: the library on stores of its own.
+    let rounds = if args.smoke { 3 } else { 7 };
+    let cache = env::config(root.path(), root.path().into()).store.cache_mib * 1024 * 1024;
+    let mut sweeps = Vec::new();
+    let sizes: &[usize] = if runs(Part::Sweep) {
+        &[scale_n / 10, scale_n]
+    } else {
+        &[]
+    };
+    for &open in sizes {
+        eprintln!("sweep: store with {open} open deadlines...");
+        let dir = root.path().join(format!("sweep-{open}"));
+        let settle = if args.smoke {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_secs(1)
+        };
+        let s = client.block_on(sweep::measure(&dir, open, rounds, cache, settle))?;
+        eprintln!(
+            "sweep: {} open, built in {:.1} s, tick {:.3} ms (in writer {:.3} ms), scanned {:?}",
+            s.open, s.build_secs, s.tick_ms, s.sweep_in_writer_ms, s.scanned
+        );
+        sweeps.push(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    r.sweep = sweeps;
+    if let Some(s) = &r.scale {
+        let b = r
+            .rows
+            .iter()
+            .find(|row| row.section == "baseline" && row.concurrency == 64)
+            .map(|row| row.throughput);
+        r.rows.push(Row::phase(
+            "scale",
+            &format!("submit, store of {} requests", s.built.requests),
+            64,
+            &s.load,
+            b,
+        ));
+    }
+    r.total = total.elapsed();
+    r.loadavg_end = env::loadavg();
+    r.evaluate();
+    report::print(&r);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&r.json())?)
+            .with_context(|| path.display().to_string())?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Baseline, delivery, submissions and Blue Cards on one fresh server.
+fn load_phases(
+    client: &tokio::runtime::Runtime,
+    root: &TempRoot,
+    args: &Args,
+    warmup: Duration,
+    window: Duration,
+    r: &mut Report,
+) -> Result<()> {
+    let server = Server::start(env::config(
+        root.path(),
+        root.path().join("main").join("data"),
+    ))?;
+    let ep = Endpoint::new(root.path(), server.addr)?;
+    client.block_on(env::first_health_ok(&ep, server.started))?;
+    client.block_on(load::check_once(&ep, Rpc::Submit))?;
+    client.block_on(load::check_once(&ep, Rpc::Card))?;
+    let phase = |rpc: Rpc, n: usize| -> Result<load::Measured> {
+        let m = client.block_on(load::closed_loop(&ep, rpc, n, warmup, window, || {}))?;
+        eprintln!(
+            "{:<8} c={:<3} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}",
+            format!("{rpc:?}"),
+            n,
+            m.throughput(),
+            m.ms(0.5),
+            m.ms(0.99),
+            m.errors
+        );
+        Ok(m)
+    };
+    let concurrencies = [1usize, 16, 64];
+    let mut baselines = Vec::new();
+    for &n in &concurrencies {
+        baselines.push((n, phase(Rpc::Health, n)?));
+    }
+    // Delivery before the submit phases: the police feed is short, the stream starts live.
+    let d = client.block_on(delivery::run(&ep, args.delivery_rate, warmup, window))?;
+    eprintln!(
+        "delivery {:.0}/s: p50 {:.2} ms, p99 {:.2} ms, {} of {} delivered",
+        d.rate,
+        d.hist.value_at_quantile(0.5) as f64 / 1000.0,
+        d.hist.value_at_quantile(0.99) as f64 / 1000.0,
+        d.delivered,
+        d.submitted
+    );
+    let mut submits = Vec::new();
+    for &n in &concurrencies {
+        submits.push((n, phase(Rpc::Submit, n)?));
+    }
+    let card = phase(Rpc::Card, 64)?;
+    server.stop(client)?;
+
+    for (n, m) in &baselines {
+        r.rows
+            .push(Row::phase("baseline", "health check", *n, m, None));
+    }
+    let base = |n: usize| {
+        baselines
+            .iter()
+            .find(|(c, _)| *c == n)
+            .map(|(_, m)| m.throughput())
+    };
+    for (n, m) in &submits {
+        r.rows.push(Row::phase(
+            "submit",
+            "submit assistance request",
+            *n,
+            m,
+            base(*n),
+        ));
+    }
+    r.rows.push(Row::phase(
+        "card",
+        "submit Blue Card A",
+        64,
+        &card,
+        base(64),
+    ));
+    r.delivery = Some(d);
+
+    Ok(())
+}

@@ -1,0 +1,626 @@
+//! The table, the targets and the JSON.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::delivery::Delivery;
+use super::load::Measured;
+use super::scale::Scale;
+use super::sweep::{DUE, SweepStore};
+
+/// One load phase.
+pub struct Row {
+    /// JSON section (`baseline`, `submit`, `card`, `scale`).
+    pub section: &'static str,
+    /// What was called.
+    pub name: String,
+    /// Clients, each with its own connection.
+    pub concurrency: usize,
+    /// OK calls per second.
+    pub throughput: f64,
+    /// Latency quantiles, ms.
+    pub p50: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    /// OK calls in the window.
+    pub count: u64,
+    /// Failed calls in the window.
+    pub errors: u64,
+    /// The first failure.
+    pub first_error: Option<String>,
+    /// Throughput / health-check throughput at the same concurrency.
+    pub ratio: Option<f64>,
+    /// Target text, empty when none.
+    pub target: String,
+    /// Whether the target is met.
+    pub pass: Option<bool>,
+    /// Where the CPU went.
+    pub cpu: Option<super::env::CpuUse>,
+}
+
+impl Row {
+    /// A row from a measured phase.
+    pub fn phase(
+        section: &'static str,
+        name: &str,
+        concurrency: usize,
+        m: &Measured,
+        baseline: Option<f64>,
+    ) -> Row {
+        let throughput = m.throughput();
+        Row {
+            section,
+            name: name.into(),
+            concurrency,
+            throughput,
+            p50: m.ms(0.5),
+            p99: m.ms(0.99),
+            p999: m.ms(0.999),
+            max: m.hist.max() as f64 / 1000.0,
+            count: m.completed,
+            errors: m.errors,
+            first_error: m.first_error.clone(),
+            ratio: baseline.filter(|b| *b > 0.0).map(|b| throughput / b),
+            target: String::new(),
+            pass: None,
+            cpu: m.cpu.clone(),
+        }
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "concurrency": self.concurrency,
+            "throughput_per_s": self.throughput,
+            "p50_ms": self.p50,
+            "p99_ms": self.p99,
+            "p999_ms": self.p999,
+            "max_ms": self.max,
+            "count": self.count,
+            "errors": self.errors,
+            "first_error": self.first_error,
+            "ratio_to_baseline": self.ratio,
+            "target": self.target,
+            "pass": self.pass,
+            "cpu_cores": self.cpu,
+            "disk_device_write_bytes_per_call": self.cpu.as_ref().map(|c| c.write_bytes as f64 / self.count.max(1) as f64),
+        })
+    }
+}
+
+/// A target and whether it is met.
+pub struct Target {
+    pub name: String,
+    pub target: String,
+    pub value: String,
+    pub pass: bool,
+}
+
+/// Everything measured.
+pub struct Report {
+    pub machine: Value,
+    pub smoke: bool,
+    pub window: Duration,
+    pub warmup: Duration,
+    pub scale_n: usize,
+    pub request_bytes: usize,
+    pub card_bytes: usize,
+    pub rows: Vec<Row>,
+    pub delivery: Option<Delivery>,
+    pub sweep: Vec<SweepStore>,
+    pub scale: Option<Scale>,
+    pub targets: Vec<Target>,
+    pub total: Duration,
+    pub loadavg_end: String,
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+impl Report {
+    pub fn new(
+        machine: Value,
+        smoke: bool,
+        window: Duration,
+        warmup: Duration,
+        scale_n: usize,
+    ) -> Report {
+        Report {
+            machine,
+            smoke,
+            window,
+            warmup,
+            scale_n,
+            request_bytes: 0,
+            card_bytes: 0,
+            rows: Vec::new(),
+            delivery: None,
+            sweep: Vec::new(),
+            scale: None,
+            targets: Vec::new(),
+            total: Duration::ZERO,
+            loadavg_end: String::new(),
+        }
+    }
+
+    fn target(&mut self, name: &str, target: &str, value: String, pass: bool) {
+        self.targets.push(Target {
+            name: name.into(),
+            target: target.into(),
+            value,
+            pass,
+        });
+    }
+
+    /// Sweep ratios: (whole tick, in writer), large / small store.
+    pub fn sweep_ratios(&self) -> Option<(f64, f64)> {
+        let [small, large] = self.sweep.as_slice() else {
+            return None;
+        };
+        Some((
+            large.tick_ms / small.tick_ms.max(1e-9),
+            large.sweep_in_writer_ms / small.sweep_in_writer_ms.max(1e-9),
+        ))
+    }
+
+    /// Checks the targets of the issue.
+    pub fn evaluate(&mut self) {
+        let mut found = Vec::new();
+        for row in &mut self.rows {
+            let (target, pass) = match (row.section, row.concurrency) {
+                ("submit", 1) => ("p50 <= 2 ms".to_string(), row.p50 <= 2.0),
+                ("submit" | "card", 64) => (
+                    ">= 0.5x baseline, p99 <= 20 ms".to_string(),
+                    row.ratio.unwrap_or(0.0) >= 0.5 && row.p99 <= 20.0,
+                ),
+                _ => (String::new(), true),
+            };
+            let pass = pass && row.errors == 0 && row.count > 0;
+            row.target = target.clone();
+            row.pass = if target.is_empty() && row.errors == 0 {
+                None
+            } else {
+                Some(pass)
+            };
+            if row.section == "submit" && row.concurrency == 64 {
+                found.push((
+                    "submit throughput, 64 clients",
+                    ">= 0.5x health check",
+                    format!("{:.2}x", row.ratio.unwrap_or(0.0)),
+                    row.ratio.unwrap_or(0.0) >= 0.5,
+                ));
+                found.push((
+                    "submit p99, 64 clients",
+                    "<= 20 ms",
+                    format!("{:.2} ms", row.p99),
+                    row.p99 <= 20.0,
+                ));
+            }
+            if row.section == "submit" && row.concurrency == 1 {
+                found.push((
+                    "submit p50, 1 client",
+                    "<= 2 ms",
+                    format!("{:.2} ms", row.p50),
+                    row.p50 <= 2.0,
+                ));
+            }
+            if row.section == "card" {
+                found.push((
+                    "Blue Card throughput, 64 clients",
+                    ">= 0.5x health check",
+                    format!("{:.2}x", row.ratio.unwrap_or(0.0)),
+                    row.ratio.unwrap_or(0.0) >= 0.5,
+                ));
+                found.push((
+                    "Blue Card p99, 64 clients",
+                    "<= 20 ms",
+                    format!("{:.2} ms", row.p99),
+                    row.p99 <= 20.0,
+                ));
+            }
+        }
+        for (n, t, v, p) in found {
+            self.target(n, t, v, p);
+        }
+        if let Some(d) = &self.delivery {
+            let p99 = d.hist.value_at_quantile(0.99) as f64 / 1000.0;
+            self.target(
+                "delivery p99",
+                "<= 10 ms",
+                format!("{p99:.2} ms"),
+                p99 <= 10.0 && d.delivered == d.submitted,
+            );
+        }
+        if let Some((tick, inside)) = self.sweep_ratios() {
+            let same_work = self.sweep.iter().all(|s| {
+                s.scanned.iter().all(|&n| n == DUE) && s.breaches.iter().all(|&n| n == DUE)
+            });
+            self.target(
+                "sweep tick vs open deadlines",
+                "same work, time ratio <= 1.5",
+                format!(
+                    "scanned {} each; tick {tick:.2}x, in writer {inside:.2}x ({} vs {} open)",
+                    DUE, self.sweep[1].open, self.sweep[0].open
+                ),
+                same_work && tick <= 1.5 && inside <= 1.5,
+            );
+        }
+        if let Some((n, secs, after, load)) = self.scale.as_ref().map(|s| {
+            (
+                s.built.requests,
+                s.startup.as_secs_f64(),
+                s.rss_after_start_mib,
+                s.rss_load_max_mib,
+            )
+        }) {
+            self.target(
+                &format!("start-up, {n} requests"),
+                "<= 3 s",
+                format!("{secs:.3} s"),
+                secs <= 3.0,
+            );
+            self.target(
+                &format!("resident memory after start, {n} requests"),
+                "<= 300 MiB",
+                format!("{after:.0} MiB (process)"),
+                after <= 300.0,
+            );
+            self.target(
+                &format!("resident memory under load, {n} requests"),
+                "<= 300 MiB",
+                format!("{load:.0} MiB (process, incl. 64 clients)"),
+                load <= 300.0,
+            );
+        }
+        if !self.smoke {
+            let secs = self.total.as_secs_f64();
+            self.target("full run", "< 10 min", format!("{secs:.0} s"), secs < 600.0);
+        }
+    }
+
+    /// The JSON document.
+    pub fn json(&self) -> Value {
+        let section = |name: &str| -> Value {
+            Value::Array(
+                self.rows
+                    .iter()
+                    .filter(|r| r.section == name)
+                    .map(Row::json)
+                    .collect(),
+            )
+        };
+        let delivery = self.delivery.as_ref().map(|d| {
+            let q = |q: f64| d.hist.value_at_quantile(q) as f64 / 1000.0;
+            json!({
+                "rate_per_s": d.rate,
+                "throughput_per_s": d.submitted as f64 / d.window.as_secs_f64(),
+                "submitted": d.submitted,
+                "delivered": d.delivered,
+                "arrived_before_ok": d.before_ok,
+                "errors": d.errors,
+                "first_error": d.first_error,
+                "p50_ms": q(0.5),
+                "p99_ms": q(0.99),
+                "p999_ms": q(0.999),
+                "max_ms": d.hist.max() as f64 / 1000.0,
+                "arrived_before_ok_by_p50_ms": d.ahead_hist.value_at_quantile(0.5) as f64 / 1000.0,
+                "submit_p50_ms": d.submit_hist.value_at_quantile(0.5) as f64 / 1000.0,
+                "submit_p99_ms": d.submit_hist.value_at_quantile(0.99) as f64 / 1000.0,
+            })
+        });
+        let sweep = match self.sweep.as_slice() {
+            [small, large] => {
+                let (tick, inside) = self.sweep_ratios().unwrap_or_default();
+                json!({
+                    "due_per_tick": DUE,
+                    "small": small,
+                    "large": large,
+                    "tick_ratio_large_to_small": tick,
+                    "in_writer_ratio_large_to_small": inside,
+                })
+            }
+            _ => Value::Null,
+        };
+        let scale = self.scale.as_ref().map(|s| {
+            json!({
+                "requests": s.built.requests,
+                "build_secs": s.build_wall_secs,
+                "reused_store": s.reused,
+                "size_on_disk_bytes": s.built.size_on_disk,
+                "files_apparent_bytes": s.du_apparent,
+                "files_allocated_bytes": s.du_allocated,
+                "startup_secs": s.startup.as_secs_f64(),
+                "rss_before_server_mib": s.rss_before_mib,
+                "rss_after_start_mib": s.rss_after_start_mib,
+                "rss_server_after_start_mib": s.rss_after_start_mib - s.rss_before_mib,
+                "rss_64_clients_connected_mib": s.rss_clients_connected_mib,
+                "rss_under_load_max_mib": s.rss_load_max_mib,
+                "rss_server_under_load_estimate_mib": server_estimate(s),
+                "load": Row::phase("scale", "submit", 64, &s.load, None).json(),
+            })
+        });
+        json!({
+            "meta": {
+                "machine": self.machine,
+                "smoke": self.smoke,
+                "duration_secs": self.window.as_secs_f64(),
+                "warmup_secs": self.warmup.as_secs_f64(),
+                "scale": self.scale_n,
+                "submit_request_bytes": self.request_bytes,
+                "card_request_bytes": self.card_bytes,
+                "total_secs": self.total.as_secs_f64(),
+                "loadavg_at_end": self.loadavg_end,
+            },
+            "baseline": section("baseline"),
+            "submit": section("submit"),
+            "card": section("card"),
+            "delivery": delivery,
+            "sweep": sweep,
+            "scale": scale,
+            "targets": self.targets.iter().map(|t| json!({
+                "name": t.name, "target": t.target, "value": t.value, "pass": t.pass,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Under load, less the bench before the server and the 64 clients' connections.
+fn server_estimate(s: &Scale) -> f64 {
+    s.rss_load_max_mib - s.rss_before_mib - (s.rss_clients_connected_mib - s.rss_after_start_mib)
+}
+
+fn pass(p: Option<bool>) -> &'static str {
+    match p {
+        Some(true) => "pass",
+        Some(false) => "FAIL",
+        None => "",
+    }
+}
+
+/// What runs where, before the phases.
+pub fn header(r: &Report) {
+    let m = &r.machine;
+    println!("lacznik-bench  {}", m["date"].as_str().unwrap_or(""));
+    println!(
+        "machine: {} cores, {}, {} MiB RAM; commit {}; {} build; load average {}",
+        m["nproc"],
+        m["cpu"].as_str().unwrap_or("?"),
+        m["mem_total_mib"],
+        m["git_commit"].as_str().unwrap_or("unknown"),
+        m["profile"].as_str().unwrap_or("?"),
+        m["loadavg_at_start"].as_str().unwrap_or("?"),
+    );
+    println!(
+        "phases: {:.0} s measured after {:.1} s warm-up; each client its own TCP+TLS connection; \
+         submit request {} B, Blue Card {} B (protobuf){}",
+        r.window.as_secs_f64(),
+        r.warmup.as_secs_f64(),
+        r.request_bytes,
+        r.card_bytes,
+        if r.smoke { "; SMOKE run" } else { "" }
+    );
+    println!();
+}
+
+/// The table and the other figures.
+pub fn print(r: &Report) {
+    println!();
+    println!(
+        "{:<34} {:>4} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6}  {:<31} {}",
+        "phase",
+        "conc",
+        "calls/s",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "ratio",
+        "target",
+        "result"
+    );
+    for row in &r.rows {
+        let name = match row.section {
+            "baseline" => format!("{} (baseline)", row.name),
+            _ => row.name.clone(),
+        };
+        println!(
+            "{:<34} {:>4} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>6} {:<31} {}{}",
+            name,
+            row.concurrency,
+            row.throughput,
+            row.p50,
+            row.p99,
+            row.p999,
+            row.max,
+            row.ratio.map(|x| format!("{x:.2}x")).unwrap_or_default(),
+            format!(" {}", row.target),
+            pass(row.pass),
+            if row.errors > 0 {
+                format!(
+                    " ({} errors: {})",
+                    row.errors,
+                    row.first_error.clone().unwrap_or_default()
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    print_cpu(r);
+    if let Some(d) = &r.delivery {
+        let q = |q: f64| d.hist.value_at_quantile(q) as f64 / 1000.0;
+        let p99 = q(0.99);
+        println!(
+            "{:<34} {:>4} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>6}  {:<31}{}",
+            "delivery: OK -> police stream",
+            1,
+            d.submitted as f64 / d.window.as_secs_f64(),
+            q(0.5),
+            p99,
+            q(0.999),
+            d.hist.max() as f64 / 1000.0,
+            "",
+            "p99 <= 10 ms",
+            pass(Some(p99 <= 10.0 && d.delivered == d.submitted)),
+        );
+        println!(
+            "  delivery: {} submitted at {:.0}/s (open loop), {} delivered, {} arrived before the OK \
+             (counted as 0; by {:.2} ms, median); submit latency at this rate p50 {:.2} ms, p99 {:.2} ms",
+            d.submitted,
+            d.rate,
+            d.delivered,
+            d.before_ok,
+            d.ahead_hist.value_at_quantile(0.5) as f64 / 1000.0,
+            d.submit_hist.value_at_quantile(0.5) as f64 / 1000.0,
+            d.submit_hist.value_at_quantile(0.99) as f64 / 1000.0,
+        );
+    }
+    if let [small, large] = r.sweep.as_slice() {
+        let (tick, inside) = r.sweep_ratios().unwrap_or_default();
+        println!();
+        println!(
+            "sweep (one tick with {DUE} due clocks; median of {} rounds)",
+            small.scanned.len()
+        );
+        println!(
+            "  {:<42} {:>14} {:>14} {:>8}",
+            "open deadlines", small.open, large.open, "ratio"
+        );
+        println!(
+            "  {:<42} {:>14.1} {:>14.1}",
+            "build, s", small.build_secs, large.build_secs
+        );
+        println!(
+            "  {:<42} {:>14.1} {:>14.1} {:>7.1}x",
+            "full index scan (what the sweep avoids), ms",
+            small.full_index_scan_ms,
+            large.full_index_scan_ms,
+            large.full_index_scan_ms / small.full_index_scan_ms.max(1e-9)
+        );
+        println!(
+            "  {:<42} {:>14.4} {:>14.4}",
+            "idle tick (nothing due), ms", small.idle_tick_ms, large.idle_tick_ms
+        );
+        println!(
+            "  {:<42} {:>14.3} {:>14.3} {:>7.2}x",
+            "tick: check + sweep + flush, ms", small.tick_ms, large.tick_ms, tick
+        );
+        println!(
+            "  {:<42} {:>14.3} {:>14.3} {:>7.2}x",
+            "sweep inside the writer, ms",
+            small.sweep_in_writer_ms,
+            large.sweep_in_writer_ms,
+            inside
+        );
+        println!(
+            "  {:<42} {:>14} {:>14}",
+            "index entries read per tick (the work)",
+            format!("{:?}", small.scanned),
+            format!("{:?}", large.scanned)
+        );
+        println!(
+            "  {:<42} {:>14} {:>14}",
+            "breaches recorded per tick",
+            format!("{:?}", small.breaches),
+            format!("{:?}", large.breaches)
+        );
+    }
+    if let Some(s) = &r.scale {
+        println!();
+        println!("scale: {} requests", s.built.requests);
+        println!(
+            "  build (child process, commands of 1,000): {:.1} s ({:.0} requests/s){}",
+            s.build_wall_secs,
+            s.built.requests as f64 / s.built.build_secs.max(1e-9),
+            if s.reused {
+                ", by an earlier run (store reused)"
+            } else {
+                ""
+            }
+        );
+        println!(
+            "  size on disk: sled {:.0} MiB; files {:.0} MiB apparent, {:.0} MiB allocated ({:.0} B per request)",
+            s.built.size_on_disk as f64 / MIB,
+            s.du_apparent as f64 / MIB,
+            s.du_allocated as f64 / MIB,
+            s.du_allocated as f64 / s.built.requests.max(1) as f64
+        );
+        println!(
+            "  start-up (serve -> first health check OK over mTLS; page cache warm): {:.3} s",
+            s.startup.as_secs_f64()
+        );
+        println!(
+            "  resident memory of this process: {:.0} MiB before the server; {:.0} after start \
+             (server +{:.0}); {:.0} with 64 clients connected; {:.0} max under 64-client submit load \
+             (server share about {:.0})",
+            s.rss_before_mib,
+            s.rss_after_start_mib,
+            s.rss_after_start_mib - s.rss_before_mib,
+            s.rss_clients_connected_mib,
+            s.rss_load_max_mib,
+            server_estimate(s)
+        );
+    }
+    println!();
+    println!("targets");
+    for t in &r.targets {
+        println!(
+            "  {:<4} {:<44} {:<32} {}",
+            if t.pass { "pass" } else { "FAIL" },
+            t.name,
+            t.target,
+            t.value
+        );
+    }
+    println!();
+    println!(
+        "total run time: {:.0} s; load average at the end {}",
+        r.total.as_secs_f64(),
+        r.loadavg_end
+    );
+}
+
+/// CPU per phase, in cores (of the machine's), by thread role.
+fn print_cpu(r: &Report) {
+    println!();
+    println!(
+        "CPU during each window, in cores: this process by thread role, then the other processes \
+         of the machine; disk = bytes written to the machine's disks per OK call"
+    );
+    println!(
+        "{:<34} {:>4} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9}",
+        "phase",
+        "conc",
+        "server",
+        "writer",
+        "flusher",
+        "sled-io",
+        "exited",
+        "clients",
+        "total",
+        "others",
+        "disk B"
+    );
+    for row in &r.rows {
+        let Some(c) = &row.cpu else { continue };
+        let g = |k: &str| c.cores.get(k).copied().unwrap_or(0.0);
+        println!(
+            "{:<34} {:>4} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>9.0}",
+            match row.section {
+                "baseline" => format!("{} (baseline)", row.name),
+                _ => row.name.clone(),
+            },
+            row.concurrency,
+            g("server_runtime"),
+            g("writer"),
+            g("flusher"),
+            g("sled_io"),
+            g("exited"),
+            g("clients"),
+            c.process,
+            c.others,
+            c.write_bytes as f64 / row.count.max(1) as f64,
+        );
+    }
+}

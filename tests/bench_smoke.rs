@@ -1,0 +1,97 @@
+//! The benchmark must not rot: run `lacznik-bench --smoke` (a few seconds, a store of
+//! 10,000) and check that every section of its JSON is there with positive figures. The
+//! targets themselves are not checked here (a debug build on a busy CI machine is not the
+//! place to judge them); README "Benchmark" has the figures of a real run.
+
+use std::process::Command;
+
+#[test]
+fn bench_smoke_run_reports_every_section() {
+    let dir = std::env::temp_dir().join(format!("lacznik-bench-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let json = dir.join("bench.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_lacznik-bench"))
+        .arg("--smoke")
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("run lacznik-bench");
+    assert!(
+        out.status.success(),
+        "lacznik-bench --smoke failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&json).expect("JSON written");
+    let _ = std::fs::remove_dir_all(&dir);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+
+    let positive = |x: &serde_json::Value, what: &str| {
+        let n = x
+            .as_f64()
+            .unwrap_or_else(|| panic!("{what}: not a number in {x}"));
+        assert!(n > 0.0, "{what} = {n}, expected > 0");
+    };
+    let rows = |section: &str, concurrencies: &[u64]| {
+        let rows = v[section]
+            .as_array()
+            .unwrap_or_else(|| panic!("section {section} missing"));
+        let got: Vec<u64> = rows
+            .iter()
+            .map(|r| r["concurrency"].as_u64().expect("concurrency"))
+            .collect();
+        assert_eq!(got, concurrencies, "{section}: concurrencies");
+        for r in rows {
+            positive(&r["throughput_per_s"], &format!("{section} throughput"));
+            positive(&r["p50_ms"], &format!("{section} p50"));
+            assert_eq!(r["errors"], 0, "{section}: errors: {}", r["first_error"]);
+        }
+    };
+    rows("baseline", &[1, 16, 64]);
+    rows("submit", &[1, 16, 64]);
+    rows("card", &[64]);
+    for r in v["submit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(v["card"].as_array().unwrap())
+    {
+        positive(&r["ratio_to_baseline"], "ratio to baseline");
+    }
+
+    let d = &v["delivery"];
+    positive(&d["throughput_per_s"], "delivery throughput");
+    assert_eq!(
+        d["submitted"], d["delivered"],
+        "every delivery event arrived"
+    );
+    assert!(d["p99_ms"].is_number(), "delivery p99");
+
+    let s = &v["sweep"];
+    for store in ["small", "large"] {
+        positive(&s[store]["open"], "open deadlines");
+        positive(&s[store]["tick_ms"], "sweep tick");
+        for n in s[store]["scanned"].as_array().expect("scanned") {
+            assert_eq!(
+                n, &s["due_per_tick"],
+                "a tick reads exactly the due entries"
+            );
+        }
+    }
+    assert!(
+        s["large"]["open"].as_u64() > s["small"]["open"].as_u64(),
+        "the large sweep store is larger"
+    );
+
+    let sc = &v["scale"];
+    assert_eq!(sc["requests"], 10_000);
+    positive(&sc["size_on_disk_bytes"], "size on disk");
+    positive(&sc["startup_secs"], "start-up");
+    positive(&sc["rss_after_start_mib"], "resident memory");
+    positive(&sc["load"]["throughput_per_s"], "load on the scale store");
+
+    let targets = v["targets"].as_array().expect("targets");
+    assert!(targets.len() >= 8, "targets: {targets:?}");
+    assert!(v["meta"]["machine"]["nproc"].as_u64().unwrap_or(0) >= 1);
+}
