@@ -63,7 +63,9 @@ impl Checker {
     pub fn reported_under(&self, field: &str) -> bool {
         self.violations.iter().any(|v| {
             v.field == field
-                || v.field.strip_prefix(field).is_some_and(|rest| rest.starts_with('[') || rest.starts_with('.'))
+                || v.field
+                    .strip_prefix(field)
+                    .is_some_and(|rest| rest.starts_with('[') || rest.starts_with('.'))
         })
     }
 
