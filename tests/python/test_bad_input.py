@@ -15,6 +15,7 @@ import sys
 import grpc
 
 from lacznik_client import ReflectionClient, channel, credentials
+from support import field_violations
 
 SUBMIT = "/lacznik.v1.AssistanceService/SubmitAssistanceRequest"
 
@@ -29,43 +30,8 @@ def raw_call(ch, path, payload):
 
 
 def violations(err):
-    """Field names of the google.rpc.BadRequest in the trailers (decoded by hand)."""
-    def varint(b, i):
-        n = s = 0
-        while True:
-            c = b[i]
-            i += 1
-            n |= (c & 0x7F) << s
-            s += 7
-            if c < 0x80:
-                return n, i
-
-    def fields(b):
-        i, out = 0, []
-        while i < len(b):
-            key, i = varint(b, i)
-            if key & 7 == 2:
-                ln, i = varint(b, i)
-                out.append((key >> 3, b[i:i + ln]))
-                i += ln
-            elif key & 7 == 0:
-                _, i = varint(b, i)
-            else:
-                raise ValueError("unexpected wire type")
-        return out
-
-    md = dict(err.trailing_metadata() or ())
-    status = md.get("grpc-status-details-bin", b"")
-    names = []
-    for num, any_bytes in fields(status):
-        if num != 3:
-            continue
-        for anum, value in fields(any_bytes):
-            if anum == 2:
-                for vnum, fv in fields(value):
-                    if vnum == 1:
-                        names.extend(f.decode() for n, f in fields(fv) if n == 1)
-    return names
+    """Field names of the google.rpc.BadRequest in the trailers."""
+    return [f for f, _ in field_violations(err)[2]]
 
 
 def main():
