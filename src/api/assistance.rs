@@ -70,10 +70,22 @@ where
 {
     let c = ctx(app);
     let clock = app.clock.clone();
+    let scope = super::audit_scope::current();
+    let audit = scope.clone();
     let r = app
         .store
-        .execute(move |txn| command(&c, txn, clock.now()))
+        .execute(move |txn| {
+            let now = clock.now();
+            let out = command(&c, txn, now)?;
+            if let Some(s) = &audit {
+                s.write_ok(txn, now, std::slice::from_ref(&out.request_id))?;
+            }
+            Ok::<_, Error>(out)
+        })
         .await?;
+    if let Some(s) = scope {
+        s.mark_audited();
+    }
     detailed(app, &r)
 }
 

@@ -84,10 +84,22 @@ where
 {
     let c = ctx(app);
     let clock = app.clock.clone();
+    let scope = super::audit_scope::current();
+    let audit = scope.clone();
     let card = app
         .store
-        .execute(move |txn| f(&c, txn, clock.now()))
+        .execute(move |txn| {
+            let now = clock.now();
+            let out = f(&c, txn, now)?;
+            if let Some(s) = &audit {
+                s.write_ok(txn, now, &[out.card_id.clone(), out.procedure_id.clone()])?;
+            }
+            Ok::<_, Error>(out)
+        })
         .await?;
+    if let Some(s) = scope {
+        s.mark_audited();
+    }
     detailed(app, &card)
 }
 
@@ -99,10 +111,22 @@ where
 {
     let c = ctx(app);
     let clock = app.clock.clone();
+    let scope = super::audit_scope::current();
+    let audit = scope.clone();
     let p = app
         .store
-        .execute(move |txn| f(&c, txn, clock.now()))
+        .execute(move |txn| {
+            let now = clock.now();
+            let out = f(&c, txn, now)?;
+            if let Some(s) = &audit {
+                s.write_ok(txn, now, std::slice::from_ref(&out.procedure_id))?;
+            }
+            Ok::<_, Error>(out)
+        })
         .await?;
+    if let Some(s) = scope {
+        s.mark_audited();
+    }
     procedure_view(app, caller, &p)
 }
 
