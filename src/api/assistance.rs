@@ -34,13 +34,6 @@ impl AssistanceApi {
     }
 }
 
-fn ctx(app: &App) -> Ctx {
-    Ctx {
-        deadlines: app.deadlines.clone(),
-        feeds: app.feeds.clone(),
-    }
-}
-
 fn require(caller: &Caller, kind: OrgKind, what: &str) -> Result<(), Error> {
     if caller.org.kind == kind {
         Ok(())
@@ -61,31 +54,17 @@ fn detailed(app: &App, r: &AssistanceRecord) -> Result<pb::AssistanceRequest, Er
     Ok(record_pb(r, Some((&clocks, &breaches))))
 }
 
-/// Runs a command on the writer and returns the detailed view of the resulting record.
+/// Runs a command (audited in its own batch) and returns the detailed view of the record.
 async fn run<F>(app: &Arc<App>, command: F) -> Result<pb::AssistanceRequest, Error>
 where
     F: FnOnce(&Ctx, &mut crate::store::Txn<'_>, jiff::Timestamp) -> Result<AssistanceRecord, Error>
         + Send
         + 'static,
 {
-    let c = ctx(app);
-    let clock = app.clock.clone();
-    let scope = super::audit_scope::current();
-    let audit = scope.clone();
-    let r = app
-        .store
-        .execute(move |txn| {
-            let now = clock.now();
-            let out = command(&c, txn, now)?;
-            if let Some(s) = &audit {
-                s.write_ok(txn, now, std::slice::from_ref(&out.request_id))?;
-            }
-            Ok::<_, Error>(out)
-        })
-        .await?;
-    if let Some(s) = scope {
-        s.mark_audited();
-    }
+    let r = super::audit_scope::execute_audited(app, command, |r: &AssistanceRecord| {
+        vec![r.request_id.clone()]
+    })
+    .await?;
     detailed(app, &r)
 }
 

@@ -78,6 +78,41 @@ impl AuditScope {
     }
 }
 
+/// Runs a change on the store's writer with the current call's audit entry in the same
+/// atomic batch (the entry names the case ids `ids` returns), so a change is never on disk
+/// without its entry. Every change-making handler goes through here.
+pub async fn execute_audited<T, F, I>(app: &App, command: F, ids: I) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&crate::assistance::commands::Ctx, &mut Txn<'_>, Timestamp) -> Result<T, Error>
+        + Send
+        + 'static,
+    I: FnOnce(&T) -> Vec<String> + Send + 'static,
+{
+    let ctx = crate::assistance::commands::Ctx {
+        deadlines: app.deadlines.clone(),
+        feeds: app.feeds.clone(),
+    };
+    let clock = app.clock.clone();
+    let scope = current();
+    let audit = scope.clone();
+    let out = app
+        .store
+        .execute(move |txn| {
+            let now = clock.now();
+            let out = command(&ctx, txn, now)?;
+            if let Some(s) = &audit {
+                s.write_ok(txn, now, &ids(&out))?;
+            }
+            Ok::<_, Error>(out)
+        })
+        .await?;
+    if let Some(s) = scope {
+        s.mark_audited();
+    }
+    Ok(out)
+}
+
 /// Marks a case as touched by the current call (no-op outside a call).
 pub fn touched(id: &str) {
     let _ = SCOPE.try_with(|s| s.add(id));

@@ -32,13 +32,6 @@ impl BlueCardApi {
     }
 }
 
-fn ctx(app: &App) -> Ctx {
-    Ctx {
-        deadlines: app.deadlines.clone(),
-        feeds: app.feeds.clone(),
-    }
-}
-
 fn norm(id: &str) -> String {
     id.trim().to_lowercase()
 }
@@ -82,24 +75,10 @@ where
         + Send
         + 'static,
 {
-    let c = ctx(app);
-    let clock = app.clock.clone();
-    let scope = super::audit_scope::current();
-    let audit = scope.clone();
-    let card = app
-        .store
-        .execute(move |txn| {
-            let now = clock.now();
-            let out = f(&c, txn, now)?;
-            if let Some(s) = &audit {
-                s.write_ok(txn, now, &[out.card_id.clone(), out.procedure_id.clone()])?;
-            }
-            Ok::<_, Error>(out)
-        })
-        .await?;
-    if let Some(s) = scope {
-        s.mark_audited();
-    }
+    let card = super::audit_scope::execute_audited(app, f, |c: &CardRecord| {
+        vec![c.card_id.clone(), c.procedure_id.clone()]
+    })
+    .await?;
     detailed(app, &card)
 }
 
@@ -109,24 +88,10 @@ where
         + Send
         + 'static,
 {
-    let c = ctx(app);
-    let clock = app.clock.clone();
-    let scope = super::audit_scope::current();
-    let audit = scope.clone();
-    let p = app
-        .store
-        .execute(move |txn| {
-            let now = clock.now();
-            let out = f(&c, txn, now)?;
-            if let Some(s) = &audit {
-                s.write_ok(txn, now, std::slice::from_ref(&out.procedure_id))?;
-            }
-            Ok::<_, Error>(out)
-        })
-        .await?;
-    if let Some(s) = scope {
-        s.mark_audited();
-    }
+    let p = super::audit_scope::execute_audited(app, f, |p: &ProcedureRecord| {
+        vec![p.procedure_id.clone()]
+    })
+    .await?;
     procedure_view(app, caller, &p)
 }
 
