@@ -398,13 +398,14 @@ fn writer_loop(
                 Ok(()) => {
                     counters.extend(new_counters);
                     completions.push(Box::new(move |flushed: Result<(), StoreError>| {
-                        let ok = flushed.is_ok();
-                        completion(flushed);
-                        if ok {
+                        // Watermarks move before the client hears OK, so a read that
+                        // follows the answer always sees what was acknowledged.
+                        if flushed.is_ok() {
                             for f in durable {
                                 f();
                             }
                         }
+                        completion(flushed);
                     }));
                 }
                 Err(e) => {
