@@ -61,6 +61,11 @@ enum Command {
     },
     /// Talk to a server as an organisation (see `lacznik client --help`).
     Client(crate::client::ClientArgs),
+    /// Reports built from a running server (see `lacznik report breaches --help`).
+    Report {
+        #[command(subcommand)]
+        command: crate::report::ReportCommand,
+    },
     /// Print the deadline rules in force (built-in profile plus `[rules]` overrides).
     Rules,
     /// Configuration tools.
@@ -181,11 +186,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if let Command::Report { command } = cli.command {
+        // Like the client: a server's client, no server configuration.
+        return crate::report::run(command);
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => serve(config, args),
         Command::Certs { command } => certs(config, command),
-        Command::Client(_) => Ok(()),
+        Command::Client(_) | Command::Report { .. } => Ok(()),
         Command::Audit { command } => audit(config, command),
         Command::Backup { data, out } => {
             let dir = data.unwrap_or(config.data_dir);

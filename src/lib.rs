@@ -36,6 +36,7 @@ pub mod monitoring;
 pub mod offline;
 pub mod people;
 pub mod pki;
+pub mod report;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -19,6 +19,20 @@ use crate::api::pb;
 /// Connection and output options.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    #[command(subcommand)]
+    command: ClientCommand,
+}
+
+/// How to reach the server and which organisation to be: the same flags for every command
+/// that talks to a running server (`lacznik client`, `lacznik report`), so an operator
+/// configures a connection once.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
     /// Server address.
     #[arg(long, default_value = "127.0.0.1:50051", env = "LACZNIK_CLIENT_ADDR")]
     addr: String,
@@ -40,11 +54,6 @@ pub struct ClientArgs {
     /// CA bundle that signed the server certificate.
     #[arg(long)]
     ca: Option<PathBuf>,
-    /// Print JSON instead of tables.
-    #[arg(long)]
-    json: bool,
-    #[command(subcommand)]
-    command: ClientCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,7 +194,9 @@ fn read_input(file: &str) -> anyhow::Result<Value> {
     serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: not JSON: {e}"))
 }
 
-async fn connect(a: &ClientArgs) -> anyhow::Result<Channel> {
+/// Opens the mutual-TLS channel described by `a`, so every command reaches the server the
+/// same way.
+pub async fn connect(a: &ConnectArgs) -> anyhow::Result<Channel> {
     let (cert, key, ca) = match (&a.org, &a.cert, &a.key) {
         (Some(org), _, _) => (
             a.certs.join(format!("{org}.pem")),
@@ -265,7 +276,7 @@ pub fn run(args: ClientArgs) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let channel = connect(&args).await?;
+        let channel = connect(&args.connect).await?;
         match execute(&args, channel).await {
             Ok(Outcome::One(v)) => {
                 print!(
