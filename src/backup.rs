@@ -204,7 +204,11 @@ pub fn verify(path: &Path) -> Result<u64, BackupError> {
 }
 
 /// Restores a backup into a new (absent or empty) data directory.
-pub async fn restore(from: &Path, data_dir: &Path) -> Result<u64, BackupError> {
+pub async fn restore(
+    from: &Path,
+    data_dir: &Path,
+    engine: crate::store::EngineKind,
+) -> Result<u64, BackupError> {
     if data_dir.exists()
         && std::fs::read_dir(data_dir)
             .map_err(io(data_dir))?
@@ -215,17 +219,22 @@ pub async fn restore(from: &Path, data_dir: &Path) -> Result<u64, BackupError> {
     }
     // Checked in full before anything is written.
     verify(from)?;
-    let engine = crate::store::sled_engine::SledEngine::open(data_dir, 64 << 20)?;
+    let engine = crate::store::open_engine(
+        data_dir,
+        engine,
+        64 << 20,
+        std::time::Duration::from_secs(5),
+    )?;
     let mut batch = crate::store::WriteBatch::default();
     let count = read(from, |k, v| {
         batch.put(k, v);
         if batch.len() >= 4096 {
-            crate::store::Engine::apply(&engine, std::mem::take(&mut batch))?;
+            crate::store::Engine::apply(&*engine, std::mem::take(&mut batch))?;
         }
         Ok(())
     })?;
-    crate::store::Engine::apply(&engine, batch)?;
-    crate::store::Engine::flush(&engine)?;
+    crate::store::Engine::apply(&*engine, batch)?;
+    crate::store::Engine::flush(&*engine)?;
     Ok(count)
 }
 

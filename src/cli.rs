@@ -66,6 +66,9 @@ enum Command {
         #[command(subcommand)]
         command: crate::report::ReportCommand,
     },
+    /// Delete closed cases older than the retention period (server stopped; see README,
+    /// "Retention").
+    Purge(crate::retention::PurgeArgs),
     /// Print the deadline rules in force (built-in profile plus `[rules]` overrides).
     Rules,
     /// Configuration tools.
@@ -208,11 +211,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { from, data } => {
-            let n = block_on(crate::backup::restore(&from, &data))??;
-            println!("restored {n} entries into {}", data.display());
+            let engine = config.store.engine;
+            let n = block_on(crate::backup::restore(&from, &data, engine))??;
+            println!(
+                "restored {n} entries into {} ({engine} engine)",
+                data.display()
+            );
             Ok(())
         }
         Command::Keys { command } => keys(config, command),
+        Command::Purge(args) => crate::retention::run_cli(&config, args),
         Command::Rules => {
             print!("{}", config.rule_set()?.table());
             Ok(())

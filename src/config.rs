@@ -45,6 +45,8 @@ pub struct Config {
     pub crypto: CryptoSection,
     /// Prometheus metrics.
     pub metrics: MetricsSection,
+    /// How long closed cases are kept.
+    pub retention: RetentionSection,
     /// Deadline rule overrides, by rule id (`[rules."bluecard.forward"]`).
     pub rules: BTreeMap<String, RuleOverride>,
 }
@@ -95,8 +97,26 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreSection {
-    /// sled page cache, in MiB (sled's own default of 1 GiB is too much for a small VM).
+    /// The embedded engine: `fjall` or `sled` (README, "Storage engine"). A data directory
+    /// keeps the engine it was created with; switching means backup + restore.
+    pub engine: crate::store::EngineKind,
+    /// Page/block cache of the engine, in MiB (sled's own default of 1 GiB is too much for
+    /// a small VM).
     pub cache_mib: u64,
+}
+
+/// `[retention]`: closed cases older than `keep_closed_days` are purged by `lacznik purge`
+/// and, with `purge_every_hours`, by the server itself. Both unset by default: nothing is
+/// ever deleted unless the operator decides how long the office must keep its records
+/// (README, "Retention").
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionSection {
+    /// Days a closed case (a completed, cancelled or declined request; a closed Blue Card
+    /// procedure) is kept after it closed. Unset: keep forever.
+    pub keep_closed_days: Option<u32>,
+    /// Run the purge in the server every this many hours (needs `keep_closed_days`).
+    pub purge_every_hours: Option<u32>,
 }
 
 /// `[metrics]`: the Prometheus endpoint.
@@ -178,6 +198,7 @@ impl Default for Config {
             limits: LimitsSection::default(),
             crypto: CryptoSection::default(),
             metrics: MetricsSection::default(),
+            retention: RetentionSection::default(),
             rules: BTreeMap::new(),
         }
     }
@@ -207,7 +228,10 @@ impl Default for LogSection {
 
 impl Default for StoreSection {
     fn default() -> Self {
-        StoreSection { cache_mib: 64 }
+        StoreSection {
+            engine: crate::store::EngineKind::Fjall,
+            cache_mib: 64,
+        }
     }
 }
 
@@ -263,8 +287,26 @@ impl Config {
                 .ignore(&["config", "python"])
                 .split("__"),
         )
-        .extract()
-        .map_err(|e| ConfigError::Invalid(e.to_string()))
+        .extract::<Config>()
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?
+        .checked()
+    }
+
+    /// Settings that parse but cannot work together.
+    fn checked(self) -> Result<Config, ConfigError> {
+        let r = &self.retention;
+        if r.purge_every_hours.is_some() && r.keep_closed_days.is_none() {
+            return Err(ConfigError::Invalid(
+                "retention.purge_every_hours needs retention.keep_closed_days (how long to keep)"
+                    .into(),
+            ));
+        }
+        if r.purge_every_hours == Some(0) {
+            return Err(ConfigError::Invalid(
+                "retention.purge_every_hours must be at least 1".into(),
+            ));
+        }
+        Ok(self)
     }
 
     /// Loads the organisation directory the configuration names.

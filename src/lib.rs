@@ -37,6 +37,7 @@ pub mod offline;
 pub mod people;
 pub mod pki;
 pub mod report;
+pub mod retention;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -1,5 +1,5 @@
 //! Offline operations on a data directory: audit verification, key rotation, backups of a
-//! stopped server. sled's file lock guarantees no server runs on the directory meanwhile.
+//! stopped server. The engines' file locks guarantee no server runs on the directory meanwhile.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -21,11 +21,12 @@ pub enum OfflineError {
     Store(#[from] StoreError),
 }
 
-/// Opens an existing data directory for an offline operation.
+/// Opens an existing data directory for an offline operation, with whichever engine
+/// created it.
 pub fn open(data_dir: &Path, keys: Arc<KeyRing>) -> Result<Store, OfflineError> {
-    if !data_dir.join("sled").exists() {
+    let Some(kind) = store::EngineKind::detect(data_dir)? else {
         return Err(OfflineError::Missing(data_dir.display().to_string()));
-    }
+    };
     let in_use = |e: StoreError| match e {
         StoreError::Engine(m) if m.contains("could not acquire lock") => {
             OfflineError::InUse(data_dir.display().to_string())
@@ -33,13 +34,9 @@ pub fn open(data_dir: &Path, keys: Arc<KeyRing>) -> Result<Store, OfflineError> 
         other => OfflineError::Store(other),
     };
     // A server that just stopped may hold the lock for a moment longer.
-    let engine = store::sled_engine::SledEngine::open_waiting(
-        data_dir,
-        64 << 20,
-        std::time::Duration::from_secs(2),
-    )
-    .map_err(in_use)?;
-    Ok(Store::start(Arc::new(engine), keys)?)
+    let engine = store::open_engine(data_dir, kind, 64 << 20, std::time::Duration::from_secs(2))
+        .map_err(in_use)?;
+    Ok(Store::start(engine, keys)?)
 }
 
 /// Keyspaces whose values are sealed.

@@ -151,8 +151,9 @@ pub async fn serve_with_clock(
             "DEVELOPMENT MODE: generated a data key; back it up apart from the data (set crypto.generate_key = false in production)"
         );
     }
-    let store = store::open_sled(
+    let store = store::open(
         &config.data_dir,
+        config.store.engine,
         config.store.cache_mib * 1024 * 1024,
         Arc::new(keys),
     )
@@ -227,6 +228,7 @@ async fn run(
         Err(e) => tracing::error!(error = %e, "start-up sweep failed"),
     }
     tokio::spawn(crate::deadlines::sweeper::run(app.clone()));
+    tokio::spawn(crate::retention::run_schedule(app.clone()));
     if app.config.metrics.enabled {
         match (
             crate::monitoring::handle(),

@@ -34,6 +34,15 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
     hits
 }
 
+/// The engine under the store, opened directly (whichever engine made the directory), to
+/// read and tamper with stored bytes as an attacker with disk access could.
+fn raw_engine(data: &Path) -> std::sync::Arc<dyn lacznik::store::Engine> {
+    let kind = lacznik::store::EngineKind::detect(data)
+        .unwrap()
+        .expect("a store");
+    lacznik::store::open_engine(data, kind, 8 << 20, std::time::Duration::from_secs(5)).unwrap()
+}
+
 fn lacznik(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_lacznik"))
         .args(args)
@@ -149,16 +158,18 @@ async fn the_audit_chain_shows_who_touched_a_case_and_an_edited_entry_breaks_it(
 
     // Edit entry 2 in place (same length: the organisation id changes one letter).
     {
-        let db = sled::open(dir.path().join("data/sled")).unwrap();
+        let db = raw_engine(&dir.path().join("data"));
         let mut key = vec![0x50u8];
         key.extend_from_slice(&2u64.to_be_bytes());
-        let mut value = db.get(&key).unwrap().unwrap().to_vec();
+        let mut value = db.get(&key).unwrap().unwrap();
         let pos = value
             .windows(9)
             .position(|w| w == b"kmp-torun")
             .expect("entry 2 names kmp-torun");
         value[pos] = b'x';
-        db.insert(key, value).unwrap();
+        let mut batch = lacznik::store::WriteBatch::default();
+        batch.put(key, value);
+        db.apply(batch).unwrap();
         db.flush().unwrap();
     }
     let (code, text) = lacznik(dir.path(), &["audit", "verify"]);
@@ -188,10 +199,9 @@ async fn key_rotation_re_encrypts_and_the_data_stays_readable() {
     assert_eq!(ring.key_ids(), vec![1, 2]);
     // Every sealed value now uses key 2.
     {
-        let db = sled::open(dir.path().join("data/sled")).unwrap();
+        let db = raw_engine(&dir.path().join("data"));
         for space in [0x30u8, 0x40, 0x42] {
-            for item in db.range(vec![space]..vec![space + 1]) {
-                let (_, v) = item.unwrap();
+            for (_, v) in db.scan(&[space], &[space + 1], usize::MAX).unwrap() {
                 assert_eq!(lacznik::crypto::KeyRing::key_of(&v), Some(2));
             }
         }

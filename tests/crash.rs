@@ -190,6 +190,7 @@ struct Harness {
     pki: Pki,
     addr: Arc<RwLock<SocketAddr>>,
     starts: usize,
+    engine: &'static str,
 }
 
 impl Harness {
@@ -222,6 +223,7 @@ impl Harness {
             .current_dir(&self.dir)
             .env("LACZNIK_TLS__DIR", self.dir.join("certs"))
             .env("LACZNIK_TLS__DEV_PKI", "false")
+            .env("LACZNIK_STORE__ENGINE", self.engine)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(out)
@@ -640,7 +642,17 @@ fn evidence(lines: &[String], limit: usize) -> String {
 // ---------------------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once() {
+async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once_fjall() {
+    survive_sigkill("fjall").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once_sled() {
+    survive_sigkill("sled").await;
+}
+
+/// The whole scenario against the binary configured with `engine`.
+async fn survive_sigkill(engine: &'static str) {
     let began = Instant::now();
     let seed = std::env::var("CRASH_SEED")
         .ok()
@@ -651,7 +663,7 @@ async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once() {
                 .unwrap()
                 .as_nanos() as u64
         });
-    eprintln!("crash test: seed={seed} (CRASH_SEED={seed} replays the kill timings)");
+    eprintln!("crash test ({engine}): seed={seed} (CRASH_SEED={seed} replays the kill timings)");
     let mut rng = Rng::new(seed);
 
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -664,6 +676,7 @@ async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once() {
         pki: pki.clone(),
         addr: addr.clone(),
         starts: 0,
+        engine,
     };
 
     let mut server = h.start(clock_of(0)).await;

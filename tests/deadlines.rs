@@ -31,12 +31,13 @@ fn torun_case(id: &str) -> CaseRef {
     }
 }
 
-/// Opens the real sled store in `data`, submits assistance cases at `at` (visit two weeks
+/// Opens the real store (the default engine) in `data`, submits assistance cases at `at` (visit two weeks
 /// later), and closes the store again.
 async fn seed(data: &Path, cases: Vec<CaseRef>, at: Timestamp) {
     // Breach records and clocks hold no personal data: no key is needed to seed them.
     let keys = Arc::new(lacznik::crypto::KeyRing::generate());
-    let store = lacznik::store::open_sled(data, 8 << 20, keys).unwrap();
+    let engine = lacznik::config::Config::default().store.engine;
+    let store = lacznik::store::open(data, engine, 8 << 20, keys).unwrap();
     let deadlines = Arc::new(Deadlines::new(
         RuleSet::builtin(),
         lacznik::feed::Feeds::default(),

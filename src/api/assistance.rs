@@ -437,7 +437,9 @@ async fn pump_events(
         for (seq, bytes) in batch {
             after = seq;
             let msg = match event_pb(app, seq, &bytes) {
-                Ok(m) => m,
+                Ok(Some(m)) => m,
+                // The request was purged under the retention policy: nothing to deliver.
+                Ok(None) => continue,
                 Err(e) => {
                     let _ = tx.send(Err(Status::from(e))).await;
                     return;
@@ -479,17 +481,17 @@ async fn pump_events(
     }
 }
 
+/// The stream message of a feed event; `None` when its request no longer exists (purged).
 fn event_pb(
     app: &App,
     seq: u64,
     bytes: &[u8],
-) -> Result<pb::StreamAssistanceRequestsResponse, Error> {
+) -> Result<Option<pb::StreamAssistanceRequestsResponse>, Error> {
     let event = records::decode_event(seq, bytes)?;
-    let record = records::get(&app.store, &event.request_id)?.ok_or_else(|| Error::NotFound {
-        what: "assistance request",
-        id: event.request_id.clone(),
-    })?;
-    Ok(pb::StreamAssistanceRequestsResponse {
+    let Some(record) = records::get(&app.store, &event.request_id)? else {
+        return Ok(None);
+    };
+    Ok(Some(pb::StreamAssistanceRequestsResponse {
         cursor: seq.to_string(),
         kind: match event.kind {
             EventKind::New => pb::AssistanceEventKind::New,
@@ -500,5 +502,5 @@ fn event_pb(
         occurred_time: Some(ts_to_pb(event.at)),
         version: event.version,
         request: Some(record_pb(&record, None)),
-    })
+    }))
 }

@@ -66,6 +66,17 @@ pub fn move_index(txn: &mut Txn<'_>, r: &AssistanceRecord, new_start: Timestamp)
     }
 }
 
+/// Deletes a record and its index entries (retention purge; the caller removes the
+/// clocks and writes the audit tombstone). Feed events stay: they carry ids only, and a
+/// stream skips an event whose request is gone.
+pub fn remove(txn: &mut Txn<'_>, r: &AssistanceRecord) {
+    txn.delete(record_key(&r.request_id));
+    for org in [&r.centre, &r.police_unit] {
+        txn.delete(index_key(org, r.content.planned_start, &r.request_id));
+    }
+    txn.delete(unreceived_key(r));
+}
+
 fn unreceived_key(r: &AssistanceRecord) -> Vec<u8> {
     keys::key(
         keys::REQUEST_UNRECEIVED,

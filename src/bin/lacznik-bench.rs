@@ -69,6 +69,10 @@ struct Args {
     /// instead of a file in the temp dir that is removed at the end.
     #[arg(long)]
     server_log: Option<PathBuf>,
+    /// The storage engine of every store in the run (`fjall` or `sled`); default: the
+    /// server's default (`store.engine`).
+    #[arg(long)]
+    engine: Option<lacznik::store::EngineKind>,
     /// Internal: build the scale store under this root and print its figures as JSON.
     #[arg(long, hide = true)]
     build_scale_store: Option<PathBuf>,
@@ -105,6 +109,9 @@ fn init_server_log(path: &std::path::Path) -> Result<()> {
 }
 
 fn run(args: Args) -> Result<()> {
+    if let Some(kind) = args.engine {
+        env::set_engine(kind);
+    }
     let scale_n = args
         .scale
         .unwrap_or(if args.smoke { 10_000 } else { 1_000_000 });

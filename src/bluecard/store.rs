@@ -84,6 +84,21 @@ pub fn index_new(txn: &mut Txn<'_>, c: &CardRecord) {
     );
 }
 
+/// Deletes a card and its index and pending entries (retention purge; inbox feed events
+/// stay, ids only, and pulls skip a card that is gone).
+pub fn remove_card(txn: &mut Txn<'_>, c: &CardRecord) {
+    txn.delete(card_key(&c.card_id));
+    for org in [&c.initiator, &c.team] {
+        txn.delete(index_key(org, c.submitted_at, &c.card_id));
+    }
+    unpend(txn, c);
+}
+
+/// Deletes a procedure record (retention purge, after its cards).
+pub fn remove_procedure(txn: &mut Txn<'_>, id: &str) {
+    txn.delete(procedure_key(id));
+}
+
 /// Removes a card from the pending inbox (acknowledged).
 pub fn unpend(txn: &mut Txn<'_>, c: &CardRecord) {
     txn.delete(

@@ -433,6 +433,21 @@ impl Deadlines {
         Ok(())
     }
 
+    /// Removes the clocks of an ended case (retention purge) unless one still runs; returns
+    /// false, writing nothing, when a clock is open (a purge leaves such a case alone).
+    /// Breach records stay: they hold ids and times only, and supervisors' reports count
+    /// them after the case itself is gone.
+    pub fn forget_case(txn: &mut Txn<'_>, case_id: &str) -> Result<bool, StoreError> {
+        let key = clocks_key(case_id);
+        if let Some(record) = txn.get_record::<CaseClocks>(&key)? {
+            if record.clocks.iter().any(|c| c.state == ClockState::Open) {
+                return Ok(false);
+            }
+            txn.delete(key);
+        }
+        Ok(true)
+    }
+
     /// The clocks of a case, for case views (GetProcedure, GetAssistanceRequest).
     pub fn clocks_of(
         store: &crate::store::Store,

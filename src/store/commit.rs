@@ -276,6 +276,15 @@ impl Store {
             .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }
 
+    /// Asks the engine to drop deleted values from its files (after a retention purge).
+    /// Runs beside the writer: compaction rewrites files, not the logical contents.
+    pub async fn compact(&self) -> Result<(), StoreError> {
+        let engine = self.engine.clone();
+        tokio::task::spawn_blocking(move || engine.compact())
+            .await
+            .map_err(|e| StoreError::Engine(format!("compaction task failed: {e}")))?
+    }
+
     /// Reads one key (may see writes not yet flushed; feeds use their durable watermark).
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         self.engine.get(key)

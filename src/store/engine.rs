@@ -25,6 +25,11 @@ pub trait Engine: Send + Sync + 'static {
     fn flush(&self) -> Result<(), StoreError>;
     /// Bytes the engine occupies on disk, for operators and the benchmark.
     fn size_on_disk(&self) -> Result<u64, StoreError>;
+    /// Rewrites the files so that deleted and overwritten values leave the disk (after a
+    /// retention purge). Engines that cannot be asked do nothing and say so in their docs.
+    fn compact(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// An ordered list of writes applied as one atomic unit.
@@ -64,3 +69,7 @@ impl WriteBatch {
         self.ops
     }
 }
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -1,11 +1,13 @@
 //! The storage seam: everything lacznik persists goes through [`Store`], which sits on a
-//! small [`Engine`] trait so the embedded engine (sled 0.34 today) can be replaced without
-//! touching the domain.
+//! small [`Engine`] trait so the embedded engine can be replaced without touching the domain.
+//! Two engines exist: sled 0.34 (the user's original choice) and fjall 3 (chosen by
+//! `store.engine`; see README, "Storage engine", for the measurements behind the default).
 //!
 //! Layout of this module:
 //! - [`engine`]: the [`Engine`] trait (ordered byte keys, atomic batches, explicit flush);
-//! - [`sled_engine`]: the sled implementation;
+//! - [`sled_engine`], [`fjall_engine`]: the two implementations, [`EngineKind`] picks one;
 //! - [`memory`]: an in-memory engine for unit tests of the domain (never used by a server);
+//! - [`rewrite`]: copying a stopped store into fresh files (after a retention purge);
 //! - [`commit`]: the single writer and the group commit (one flush shared by many commands);
 //! - [`codec`]: versioned record encoding;
 //! - [`keys`]: the key prefixes (one byte per keyspace) and big-endian key helpers.
@@ -16,8 +18,10 @@
 pub mod codec;
 pub mod commit;
 pub mod engine;
+pub mod fjall_engine;
 pub mod keys;
 pub mod memory;
+pub mod rewrite;
 pub mod sled_engine;
 
 use std::path::Path;
@@ -57,12 +61,99 @@ pub enum StoreError {
     Closed,
 }
 
-/// Opens the sled engine under `dir` and starts the writer, the form the server uses.
-pub fn open_sled(
+/// Which embedded engine holds a data directory. Each keeps its files in its own
+/// subdirectory (`sled/` or `fjall/`), so the kind of an existing directory is visible and
+/// a server never opens one engine's data with the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// sled 0.34: pages rewritten in place; unmaintained upstream.
+    Sled,
+    /// fjall 3: journal + LSM tree.
+    Fjall,
+}
+
+impl EngineKind {
+    fn subdir(self) -> &'static str {
+        match self {
+            EngineKind::Sled => "sled",
+            EngineKind::Fjall => fjall_engine::SUBDIR,
+        }
+    }
+
+    /// The engine whose files are in `dir`, if any (both present is an error).
+    pub fn detect(dir: &Path) -> Result<Option<EngineKind>, StoreError> {
+        let found: Vec<EngineKind> = [EngineKind::Sled, EngineKind::Fjall]
+            .into_iter()
+            .filter(|k| dir.join(k.subdir()).exists())
+            .collect();
+        match found.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            _ => Err(StoreError::Engine(format!(
+                "{} holds both a sled/ and a fjall/ store; keep one",
+                dir.display()
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.subdir())
+    }
+}
+
+impl std::str::FromStr for EngineKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sled" => Ok(EngineKind::Sled),
+            "fjall" => Ok(EngineKind::Fjall),
+            other => Err(format!(
+                "unknown storage engine {other:?} (expected fjall or sled)"
+            )),
+        }
+    }
+}
+
+/// Opens the engine `kind` under `dir` (created if absent), waiting at most `wait` for a
+/// previous handle's lock. A directory that already holds the other engine's data is
+/// refused with a message that says how to migrate, never silently started empty.
+pub fn open_engine(
     dir: &Path,
+    kind: EngineKind,
+    cache_bytes: u64,
+    wait: std::time::Duration,
+) -> Result<Arc<dyn Engine>, StoreError> {
+    rewrite::recover(dir)?;
+    if let Some(found) = EngineKind::detect(dir)? {
+        if found != kind {
+            return Err(StoreError::Engine(format!(
+                "{} holds a {found} store but store.engine = {kind}; set store.engine = \"{found}\", \
+                 or migrate: `lacznik backup` with the old engine, then `lacznik restore` into an \
+                 empty directory with the new one",
+                dir.display()
+            )));
+        }
+    }
+    Ok(match kind {
+        EngineKind::Sled => Arc::new(sled_engine::SledEngine::open_waiting(
+            dir,
+            cache_bytes,
+            wait,
+        )?),
+        EngineKind::Fjall => Arc::new(fjall_engine::FjallEngine::open(dir, cache_bytes, wait)?),
+    })
+}
+
+/// Opens the engine under `dir` and starts the writer, the form the server uses.
+pub fn open(
+    dir: &Path,
+    kind: EngineKind,
     cache_bytes: u64,
     keys: Arc<crate::crypto::KeyRing>,
 ) -> Result<Store, StoreError> {
-    let engine = sled_engine::SledEngine::open(dir, cache_bytes)?;
-    Store::start(Arc::new(engine), keys)
+    let engine = open_engine(dir, kind, cache_bytes, std::time::Duration::from_secs(5))?;
+    Store::start(engine, keys)
 }

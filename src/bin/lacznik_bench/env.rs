@@ -44,6 +44,21 @@ impl Drop for TempRoot {
     }
 }
 
+static ENGINE: std::sync::OnceLock<lacznik::store::EngineKind> = std::sync::OnceLock::new();
+
+/// Chooses the storage engine of every store of this run (`--engine`).
+pub fn set_engine(kind: lacznik::store::EngineKind) {
+    let _ = ENGINE.set(kind);
+}
+
+/// The storage engine of this run.
+pub fn engine() -> lacznik::store::EngineKind {
+    ENGINE
+        .get()
+        .copied()
+        .unwrap_or_else(|| Config::default().store.engine)
+}
+
 /// A server configuration under `root`: certificates in `root/certs`, the data key in
 /// `root/keys/data.key`, data in `data_dir`; production defaults otherwise (sled cache,
 /// limits, metrics recorder installed; the metrics port is `127.0.0.1:0`).
@@ -56,6 +71,7 @@ pub fn config(root: &Path, data_dir: PathBuf) -> Config {
     c.tls.dev_pki = false;
     c.crypto.key_file = root.join("keys").join("data.key");
     c.metrics.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    c.store.engine = engine();
     c
 }
 
@@ -292,6 +308,7 @@ pub fn machine() -> serde_json::Value {
         "cpu": cpu,
         "mem_total_mib": mem_total.map(|k| k / 1024),
         "git_commit": commit,
+        "store_engine": engine().to_string(),
         "profile": if cfg!(debug_assertions) { "debug" } else { "release" },
         "loadavg_at_start": loadavg(),
     })
@@ -323,8 +340,11 @@ fn group(comm: &str) -> &'static str {
         "writer"
     } else if comm.starts_with("lacznik-flusher") {
         "flusher"
-    } else if comm.starts_with("sled") || comm.starts_with("log flusher") {
-        "sled_io"
+    } else if comm.starts_with("sled")
+        || comm.starts_with("log flusher")
+        || comm.starts_with("fjall")
+    {
+        "engine_io"
     } else if comm.starts_with("lacznik") {
         "server_runtime"
     } else if comm.starts_with("bench-client") {

@@ -383,12 +383,13 @@ pub fn header(r: &Report) {
     let m = &r.machine;
     println!("lacznik-bench  {}", m["date"].as_str().unwrap_or(""));
     println!(
-        "machine: {} cores, {}, {} MiB RAM; commit {}; {} build; load average {}",
+        "machine: {} cores, {}, {} MiB RAM; commit {}; {} build; store engine {}; load average {}",
         m["nproc"],
         m["cpu"].as_str().unwrap_or("?"),
         m["mem_total_mib"],
         m["git_commit"].as_str().unwrap_or("unknown"),
         m["profile"].as_str().unwrap_or("?"),
+        m["store_engine"].as_str().unwrap_or("?"),
         m["loadavg_at_start"].as_str().unwrap_or("?"),
     );
     println!(
@@ -407,7 +408,7 @@ pub fn header(r: &Report) {
 pub fn print(r: &Report) {
     println!();
     println!(
-        "{:<34} {:>4} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6}  {:<31} {}",
+        "{:<34} {:>4} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6}  {:<31} result",
         "phase",
         "conc",
         "calls/s",
@@ -417,7 +418,6 @@ pub fn print(r: &Report) {
         "max ms",
         "ratio",
         "target",
-        "result"
     );
     for row in &r.rows {
         let name = match row.section {
@@ -540,7 +540,7 @@ pub fn print(r: &Report) {
             }
         );
         println!(
-            "  size on disk: sled {:.0} MiB; files {:.0} MiB apparent, {:.0} MiB allocated ({:.0} B per request)",
+            "  size on disk: engine {:.0} MiB; files {:.0} MiB apparent, {:.0} MiB allocated ({:.0} B per request)",
             s.built.size_on_disk as f64 / MIB,
             s.du_apparent as f64 / MIB,
             s.du_allocated as f64 / MIB,
@@ -595,7 +595,7 @@ fn print_cpu(r: &Report) {
         "server",
         "writer",
         "flusher",
-        "sled-io",
+        "eng-io",
         "exited",
         "clients",
         "total",
@@ -615,7 +615,7 @@ fn print_cpu(r: &Report) {
             g("server_runtime"),
             g("writer"),
             g("flusher"),
-            g("sled_io"),
+            g("engine_io"),
             g("exited"),
             g("clients"),
             c.process,

@@ -63,8 +63,12 @@ pub async fn build(dir: &Path, n: usize) -> Result<Built> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(BUILD_CACHE_MIB);
-    let store =
-        lacznik::store::open_sled(&config.data_dir, cache_mib * 1024 * 1024, Arc::new(keys))?;
+    let store = lacznik::store::open(
+        &config.data_dir,
+        config.store.engine,
+        cache_mib * 1024 * 1024,
+        Arc::new(keys),
+    )?;
     let feeds = Feeds::default();
     let ctx = Ctx {
         deadlines: Arc::new(Deadlines::new(config.rule_set()?, feeds.clone())),
@@ -153,6 +157,8 @@ pub fn build_in_child(dir: &Path, n: usize) -> Result<Built> {
         .arg(dir)
         .arg("--scale")
         .arg(n.to_string())
+        .arg("--engine")
+        .arg(env::engine().to_string())
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("run the scale-store builder")?;

@@ -125,7 +125,12 @@ pub async fn measure(
     cache_bytes: u64,
     settle: Duration,
 ) -> Result<SweepStore> {
-    let store = lacznik::store::open_sled(dir, cache_bytes, Arc::new(KeyRing::generate()))?;
+    let store = lacznik::store::open(
+        dir,
+        crate::env::engine(),
+        cache_bytes,
+        Arc::new(KeyRing::generate()),
+    )?;
     let deadlines = Arc::new(Deadlines::new(RuleSet::builtin(), Feeds::default()));
     let built = Instant::now();
     // Clocks per case, from one case (2 for a NORMAL request under the built-in rules).

@@ -1,0 +1,108 @@
+//! One battery of behaviour every engine must have (the [`Engine`] contract), run against
+//! the in-memory engine and against real sled and fjall databases in temp dirs, including a
+//! reopen: what was flushed is there after the handle is dropped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::store::memory::MemoryEngine;
+use crate::store::{EngineKind, open_engine};
+
+fn put(b: &mut WriteBatch, k: &[u8], v: &[u8]) {
+    b.put(k.to_vec(), v.to_vec());
+}
+
+fn battery(e: &dyn Engine) {
+    let mut b = WriteBatch::default();
+    for k in [b"a1".as_slice(), b"a2", b"a3", b"b1", b"\x00z"] {
+        put(&mut b, k, k);
+    }
+    e.apply(b).unwrap();
+    // Visible before the flush.
+    assert_eq!(e.get(b"a2").unwrap().as_deref(), Some(b"a2".as_slice()));
+    assert_eq!(e.get(b"zz").unwrap(), None);
+    let got: Vec<Vec<u8>> = e
+        .scan(b"a", b"b", 10)
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(got, vec![b"a1".to_vec(), b"a2".to_vec(), b"a3".to_vec()]);
+    assert_eq!(e.scan(b"a", b"b", 2).unwrap().len(), 2);
+    assert!(
+        e.scan(b"b", b"a", 10).unwrap().is_empty(),
+        "reversed range is empty"
+    );
+    assert_eq!(
+        e.last(b"a", b"b").unwrap().map(|(k, _)| k),
+        Some(b"a3".to_vec())
+    );
+    assert_eq!(e.last(b"c", b"d").unwrap(), None);
+    // Puts and deletes of one batch apply in order.
+    let mut b = WriteBatch::default();
+    put(&mut b, b"a2", b"new");
+    b.delete(b"a1".to_vec());
+    b.delete(b"absent".to_vec());
+    put(&mut b, b"a1", b"again");
+    b.delete(b"a3".to_vec());
+    e.apply(b).unwrap();
+    e.flush().unwrap();
+    assert_eq!(e.get(b"a1").unwrap().as_deref(), Some(b"again".as_slice()));
+    assert_eq!(e.get(b"a2").unwrap().as_deref(), Some(b"new".as_slice()));
+    assert_eq!(e.get(b"a3").unwrap(), None);
+}
+
+fn after_reopen(e: &dyn Engine) {
+    assert_eq!(e.get(b"a1").unwrap().as_deref(), Some(b"again".as_slice()));
+    assert_eq!(e.get(b"a2").unwrap().as_deref(), Some(b"new".as_slice()));
+    assert_eq!(e.get(b"a3").unwrap(), None);
+    assert_eq!(
+        e.get(b"\x00z").unwrap().as_deref(),
+        Some(b"\x00z".as_slice())
+    );
+    assert!(e.size_on_disk().unwrap() > 0);
+}
+
+#[test]
+fn memory_engine_keeps_the_contract() {
+    battery(&MemoryEngine::default());
+}
+
+fn on_disk(kind: EngineKind) {
+    let dir = tempfile::tempdir().unwrap();
+    let wait = Duration::from_secs(5);
+    {
+        let e: Arc<dyn Engine> = open_engine(dir.path(), kind, 8 << 20, wait).unwrap();
+        battery(&*e);
+    }
+    let e = open_engine(dir.path(), kind, 8 << 20, wait).unwrap();
+    after_reopen(&*e);
+    assert_eq!(EngineKind::detect(dir.path()).unwrap(), Some(kind));
+}
+
+#[test]
+fn sled_engine_keeps_the_contract_across_a_reopen() {
+    on_disk(EngineKind::Sled);
+}
+
+#[test]
+fn fjall_engine_keeps_the_contract_across_a_reopen() {
+    on_disk(EngineKind::Fjall);
+}
+
+#[test]
+fn a_directory_of_one_engine_is_refused_by_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let wait = Duration::from_secs(5);
+    drop(open_engine(dir.path(), EngineKind::Sled, 8 << 20, wait).unwrap());
+    let err = match open_engine(dir.path(), EngineKind::Fjall, 8 << 20, wait) {
+        Ok(_) => panic!("opened a sled directory with fjall"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("holds a sled store but store.engine = fjall"),
+        "{err}"
+    );
+    assert!(err.contains("lacznik restore"), "{err}");
+}

@@ -1,0 +1,126 @@
+//! The fjall engine (an LSM tree with a write-ahead journal). Chosen as sled's alternative
+//! because its write path is an append to the journal plus a memtable insert: a command's
+//! batch costs about what its bytes cost, where sled rewrites whole pages (the benchmark's
+//! evidence is in the README, "Storage engine").
+//!
+//! Like the sled engine, everything lives in one keyspace with one-byte key prefixes (see
+//! [`super::keys`]), so a command's batch is one journal record: atomic after a crash.
+//! fjall's journal is persisted only when lacznik flushes (`manual_journal_persist`), which
+//! is what makes one `fdatasync` serve a whole group of commands.
+
+use std::path::Path;
+
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
+
+use super::StoreError;
+use super::engine::{Engine, Entry, Op, WriteBatch};
+
+/// Folder of the fjall database inside the data directory.
+pub const SUBDIR: &str = "fjall";
+
+/// A fjall database opened on a data directory.
+pub struct FjallEngine {
+    db: Database,
+    data: Keyspace,
+}
+
+fn engine_err(e: fjall::Error) -> StoreError {
+    StoreError::Engine(e.to_string())
+}
+
+impl FjallEngine {
+    /// Opens (or creates) the database in `dir` with a block cache of `cache_bytes`,
+    /// waiting at most `wait` for another handle's lock (a server that just stopped).
+    pub fn open(
+        dir: &Path,
+        cache_bytes: u64,
+        wait: std::time::Duration,
+    ) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Engine(format!("cannot create {}: {e}", dir.display())))?;
+        let started = std::time::Instant::now();
+        let db = loop {
+            match Database::builder(dir.join(SUBDIR))
+                .cache_size(cache_bytes)
+                .manual_journal_persist(true)
+                .open()
+            {
+                Ok(db) => break db,
+                Err(fjall::Error::Locked) if started.elapsed() < wait => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(fjall::Error::Locked) => {
+                    return Err(StoreError::Engine(format!(
+                        "could not acquire lock on {}",
+                        dir.display()
+                    )));
+                }
+                Err(e) => return Err(engine_err(e)),
+            }
+        };
+        let data = db
+            .keyspace("data", KeyspaceCreateOptions::default)
+            .map_err(engine_err)?;
+        Ok(FjallEngine { db, data })
+    }
+}
+
+impl Engine for FjallEngine {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.data.get(key).map_err(engine_err)?.map(|v| v.to_vec()))
+    }
+
+    fn scan(&self, start: &[u8], end: &[u8], limit: usize) -> Result<Vec<Entry>, StoreError> {
+        let mut out = Vec::new();
+        if start >= end {
+            return Ok(out);
+        }
+        for guard in self.data.range(start..end).take(limit) {
+            let (k, v) = guard.into_inner().map_err(engine_err)?;
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn last(&self, start: &[u8], end: &[u8]) -> Result<Option<Entry>, StoreError> {
+        if start >= end {
+            return Ok(None);
+        }
+        match self.data.range(start..end).next_back() {
+            None => Ok(None),
+            Some(guard) => {
+                let (k, v) = guard.into_inner().map_err(engine_err)?;
+                Ok(Some((k.to_vec(), v.to_vec())))
+            }
+        }
+    }
+
+    fn apply(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let ops = batch.into_ops();
+        let mut b = self.db.batch();
+        for op in ops {
+            match op {
+                Op::Put(k, v) => b.insert(&self.data, k, v),
+                Op::Delete(k) => b.remove(&self.data, k),
+            }
+        }
+        b.commit().map_err(engine_err)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.persist(PersistMode::SyncAll).map_err(engine_err)
+    }
+
+    fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db.disk_space().map_err(engine_err)
+    }
+
+    /// First the memtable goes to a table (so the journals that held the old writes can be
+    /// released), then every table is compacted into the last level, dropping deleted and
+    /// overwritten values.
+    fn compact(&self) -> Result<(), StoreError> {
+        self.db.persist(PersistMode::SyncAll).map_err(engine_err)?;
+        self.data.rotate_memtable_and_wait().map_err(engine_err)?;
+        self.data.major_compact().map_err(engine_err)
+    }
+}
