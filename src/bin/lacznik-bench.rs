@@ -86,6 +86,12 @@ enum Part {
     Scale,
 }
 
+/// mimalloc instead of glibc malloc for the benchmark (it runs the server in-process, so it must use the server's allocator): the request path allocates many small
+/// buffers (protobuf, TLS records, MessagePack, store keys), and glibc's malloc/free took
+/// about a tenth of all CPU in the benchmark's profile (README, "Benchmark").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,

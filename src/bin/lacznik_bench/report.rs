@@ -409,15 +409,7 @@ pub fn print(r: &Report) {
     println!();
     println!(
         "{:<34} {:>4} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6}  {:<31} result",
-        "phase",
-        "conc",
-        "calls/s",
-        "p50 ms",
-        "p99 ms",
-        "p99.9 ms",
-        "max ms",
-        "ratio",
-        "target",
+        "phase", "conc", "calls/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "ratio", "target",
     );
     for row in &r.rows {
         let name = match row.section {
