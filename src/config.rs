@@ -230,7 +230,7 @@ impl Default for StoreSection {
     fn default() -> Self {
         StoreSection {
             engine: crate::store::EngineKind::Fjall,
-            cache_mib: 64,
+            cache_mib: 32,
         }
     }
 }

@@ -231,3 +231,92 @@ async fn a_stopped_server_is_backed_up_directly() {
     assert_eq!(code, 0, "{text}");
     assert!(lacznik::backup::verify(&file).unwrap() > 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sled_store_moves_to_fjall_through_backup_and_restore() {
+    let server = TestServer::start_with(Options {
+        simulated_clock: Some(t(NOW)),
+        tweak: Some(Box::new(|c| {
+            c.store.engine = lacznik::store::EngineKind::Sled
+        })),
+        ..Options::default()
+    })
+    .await;
+    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let id = new_id();
+    let stored = centre
+        .submit_assistance_request(normal(&id, t(VISIT)))
+        .await
+        .unwrap()
+        .into_inner()
+        .request
+        .unwrap();
+    let (dir, certs, ca, mut config) = server.stop().await;
+    let old = config.data_dir.clone();
+    assert!(old.join("sled").exists());
+
+    // The fjall server refuses the sled directory and says how to migrate.
+    config.store.engine = lacznik::store::EngineKind::Fjall;
+    let refused = lacznik::server::serve_with_clock(
+        config.clone(),
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        std::sync::Arc::new(lacznik::clock::SystemClock),
+        std::future::pending::<()>(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("holds a sled store but store.engine = fjall"),
+        "{refused}"
+    );
+
+    let file = dir.path().join("move.backup");
+    let new = dir.path().join("moved");
+    let (code, text) = lacznik(
+        dir.path(),
+        &[
+            "backup",
+            "--data",
+            old.to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    let key = config.crypto.key_file.clone();
+    let out = Command::new(env!("CARGO_BIN_EXE_lacznik"))
+        .args([
+            "restore",
+            "--from",
+            file.to_str().unwrap(),
+            "--data",
+            new.to_str().unwrap(),
+        ])
+        .current_dir(dir.path())
+        .env("LACZNIK_STORE__ENGINE", "fjall")
+        .env("LACZNIK_CRYPTO__KEY_FILE", &key)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("(fjall engine)"), "{text}");
+    assert!(new.join("fjall").exists() && !new.join("sled").exists());
+
+    config.data_dir = new;
+    let server = TestServer::relaunch(dir, certs, ca, config, Some(t(NOW))).await;
+    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let read = centre
+        .get_assistance_request(pb::GetAssistanceRequestRequest { request_id: id })
+        .await
+        .unwrap()
+        .into_inner()
+        .request
+        .unwrap();
+    assert_eq!(read.request_id, stored.request_id);
+    assert_eq!(
+        read.content, stored.content,
+        "the sealed content reads back intact"
+    );
+}
