@@ -13,6 +13,8 @@ mod delivery;
 mod env;
 #[path = "lacznik_bench/load.rs"]
 mod load;
+#[path = "lacznik_bench/print.rs"]
+mod print;
 #[path = "lacznik_bench/report.rs"]
 mod report;
 #[path = "lacznik_bench/requests.rs"]
@@ -153,7 +155,7 @@ fn run(args: Args) -> Result<()> {
     let mut r = Report::new(env::machine(), args.smoke, window, warmup, scale_n);
     r.request_bytes = requests::normal(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
     r.card_bytes = requests::card(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
-    report::header(&r);
+    print::header(&r);
 
     let runs = |p: Part| args.only.is_empty() || args.only.contains(&p);
     // Scale first, while this process is small: its resident memory is the figure.
@@ -226,7 +228,7 @@ fn run(args: Args) -> Result<()> {
     r.total = total.elapsed();
     r.loadavg_end = env::loadavg();
     r.evaluate();
-    report::print(&r);
+    print::print(&r);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&r.json())?)
             .with_context(|| path.display().to_string())?;
