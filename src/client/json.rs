@@ -1,12 +1,14 @@
 //! JSON <-> protobuf for the client CLI, through the contract's own descriptors
 //! (prost-reflect): input files use the canonical protobuf JSON mapping, the same a
 //! grpcurl user or a Python `json_format` user writes (`"planned_start":
-//! "2030-06-03T08:00:00Z"`, enums by name).
+//! "2030-06-03T08:00:00Z"`, enums by name). Also the reading of those input files and the
+//! picking of the part of a response a command prints.
 
 use std::sync::OnceLock;
 
 use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage, SerializeOptions};
+use serde_json::Value;
 
 use crate::api::pb;
 
@@ -38,4 +40,28 @@ pub fn to_json<T: Message>(full_name: &str, msg: &T) -> anyhow::Result<serde_jso
     let dynamic = DynamicMessage::decode(desc, msg.encode_to_vec().as_slice())?;
     let options = SerializeOptions::new().use_proto_field_name(true);
     Ok(dynamic.serialize_with_options(serde_json::value::Serializer, &options)?)
+}
+
+/// Reads a request file (`-` for stdin) as JSON, naming the file in any error so the
+/// operator knows which input was wrong.
+pub(super) fn read_input(file: &str) -> anyhow::Result<Value> {
+    let text = if file == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{file}: {e}"))?
+    };
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: not JSON: {e}"))
+}
+
+/// The member `name` of a response (`Null` if absent), for commands that print only the
+/// record a response wraps.
+pub(super) fn field(v: Value, name: &str) -> Value {
+    v.get(name).cloned().unwrap_or(Value::Null)
+}
+
+/// The array member `name` of a response (empty if absent), for commands that print a list.
+pub(super) fn list(v: Value, name: &str) -> Vec<Value> {
+    v.get(name)
+        .and_then(|x| x.as_array().cloned())
+        .unwrap_or_default()
 }
