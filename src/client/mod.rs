@@ -49,7 +49,7 @@ pub struct ConnectArgs {
     /// Name the server certificate must carry.
     #[arg(long, default_value = "localhost")]
     tls_name: String,
-    /// Organisation id: uses <certs>/<org>.pem, <certs>/<org>.key and <certs>/ca.pem.
+    /// Organisation id: uses CERTS/ID.pem, CERTS/ID.key and CERTS/ca.pem (CERTS: `--certs`).
     #[arg(long)]
     org: Option<String>,
     /// Certificate directory for --org.
