@@ -25,8 +25,9 @@ pub trait Engine: Send + Sync + 'static {
     fn flush(&self) -> Result<(), StoreError>;
     /// Bytes the engine occupies on disk, for operators and the benchmark.
     fn size_on_disk(&self) -> Result<u64, StoreError>;
-    /// Rewrites the files so that deleted and overwritten values leave the disk (after a
-    /// retention purge). Engines that cannot be asked do nothing and say so in their docs.
+    /// Nudges the engine to rewrite its files so that deleted and overwritten values leave
+    /// the disk sooner (after a retention purge); must return promptly, never wait for the
+    /// rewrite. Engines that cannot be asked do nothing and say so in their docs.
     fn compact(&self) -> Result<(), StoreError> {
         Ok(())
     }
