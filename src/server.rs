@@ -275,7 +275,7 @@ async fn run(
     let breach = pb::breach_service_server::BreachServiceServer::new(BreachApi::new(app.clone()))
         .max_decoding_message_size(max);
 
-    tracing::info!(addr = ?local, data_dir = %app.config.data_dir.display(), "serving (mutual TLS only)");
+    tracing::info!(addr = ?local, data_dir = %app.config.data_dir.display(), engine = %app.config.store.engine, "serving (mutual TLS only)");
     let mut server_stop = stop.clone();
     let limits = &app.config.limits;
     let serving = tonic::transport::Server::builder()
