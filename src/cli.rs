@@ -342,6 +342,20 @@ fn config_check(config: Config) -> anyhow::Result<()> {
     }
     println!("dev_pki      {}", config.tls.dev_pki);
     println!("max_message  {} bytes", config.max_message_bytes);
+    println!(
+        "store        {} engine, {} MiB cache",
+        config.store.engine, config.store.cache_mib
+    );
+    match config.retention.keep_closed_days {
+        None => println!("retention    keep everything (retention.keep_closed_days unset)"),
+        Some(days) => println!(
+            "retention    closed cases kept {days} day(s); {}",
+            match config.retention.purge_every_hours {
+                Some(h) => format!("the server purges every {h} h"),
+                None => "purged only by `lacznik purge`".to_string(),
+            }
+        ),
+    }
     println!("organisations ({}):", directory.len());
     for org in directory.iter() {
         let gminas: Vec<String> = org.gminas.iter().map(|g| g.to_string()).collect();
