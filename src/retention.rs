@@ -64,15 +64,11 @@ pub async fn purge(
 ) -> Result<PurgeOutcome, StoreError> {
     let cutoff = now - keep;
     let mut out = PurgeOutcome::default();
-    for id in candidates(
-        store,
-        keys::REQUEST,
-        |bytes_key| {
-            let r: Option<AssistanceRecord> = store.get_sealed(bytes_key)?;
-            Ok(r.and_then(|r| request_closed_at(&r).map(|at| (r.request_id, at))))
-        },
-        cutoff,
-    )? {
+    let requests = closed_before(store, keys::REQUEST, cutoff, |r: AssistanceRecord| {
+        let at = request_closed_at(&r)?;
+        Some((r.request_id, 0, at))
+    })?;
+    for (id, _) in requests {
         if dry_run {
             out.requests += 1;
             continue;
@@ -83,20 +79,14 @@ pub async fn purge(
             None => {}
         }
     }
-    for id in candidates(
-        store,
-        keys::PROCEDURE,
-        |bytes_key| {
-            let p: Option<ProcedureRecord> = store.get_sealed(bytes_key)?;
-            Ok(p.and_then(|p| procedure_closed_at(&p).map(|at| (p.procedure_id, at))))
-        },
-        cutoff,
-    )? {
+    let procedures = closed_before(store, keys::PROCEDURE, cutoff, |p: ProcedureRecord| {
+        let at = procedure_closed_at(&p)?;
+        Some((p.procedure_id, p.cards.len(), at))
+    })?;
+    for (id, cards) in procedures {
         if dry_run {
             out.procedures += 1;
-            if let Some(p) = crate::bluecard::store::procedure(store, &id)? {
-                out.cards += p.cards.len();
-            }
+            out.cards += cards;
             continue;
         }
         match purge_procedure(store, id, cutoff, now).await? {
@@ -124,27 +114,29 @@ pub async fn purge(
     Ok(out)
 }
 
-/// Ids of the records of one keyspace closed before `cutoff`, read in pages.
-fn candidates(
+/// Ids (and card counts) of the sealed records of one keyspace that closed before `cutoff`,
+/// read in pages, each record once; only ids are kept, so a large store is not held in
+/// memory. Each case is checked again inside its purge command.
+fn closed_before<T: crate::store::codec::Versioned>(
     store: &Store,
     space: u8,
-    closed: impl Fn(&[u8]) -> Result<Option<(String, Timestamp)>, StoreError>,
     cutoff: Timestamp,
-) -> Result<Vec<String>, StoreError> {
-    let mut ids = Vec::new();
+    closed: impl Fn(T) -> Option<(String, usize, Timestamp)>,
+) -> Result<Vec<(String, usize)>, StoreError> {
+    let mut found = Vec::new();
     let mut start = vec![space];
     let end = vec![space + 1];
     loop {
         let page = store.scan(&start, &end, 256)?;
         let Some((last, _)) = page.last() else {
-            return Ok(ids);
+            return Ok(found);
         };
         start = last.clone();
         start.push(0);
-        for (k, _) in &page {
-            if let Some((id, at)) = closed(k)? {
+        for (k, v) in &page {
+            if let Some((id, cards, at)) = closed(store.open_sealed(k, v)?) {
                 if at < cutoff {
-                    ids.push(id);
+                    found.push((id, cards));
                 }
             }
         }
@@ -207,7 +199,7 @@ async fn purge_procedure(
             // failed command writes nothing, so abort by returning before any delete.
             for case in p.cards.iter().chain(std::iter::once(&p.procedure_id)) {
                 if !Deadlines::forget_case(txn, case)? {
-                    return Err(KeepOpen);
+                    return Err(PurgeAbort::KeepOpen);
                 }
             }
             let mut removed = 0;
@@ -237,8 +229,6 @@ enum PurgeAbort {
     /// The store failed.
     Store(StoreError),
 }
-
-use PurgeAbort::KeepOpen;
 
 impl From<StoreError> for PurgeAbort {
     fn from(e: StoreError) -> Self {

@@ -306,6 +306,11 @@ impl Store {
             .transpose()
     }
 
+    /// Opens a sealed value already read by a scan (so a full pass reads each record once).
+    pub fn open_sealed<T: Versioned>(&self, key: &[u8], sealed: &[u8]) -> Result<T, StoreError> {
+        open_sealed(&self.keys, key, sealed)
+    }
+
     /// The data keys (for offline re-encryption).
     pub fn keys(&self) -> &KeyRing {
         &self.keys
