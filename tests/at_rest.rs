@@ -5,34 +5,15 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::fixtures::*;
+use common::offline::{files_containing, lacznik_on as lacznik};
 use common::{Options, TestServer};
 use lacznik::api::pb;
 use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
 use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
 
 const NOW: &str = "2026-12-01T08:00:00Z";
-
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut hits = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                if bytes.windows(needle.len()).any(|w| w == needle) {
-                    hits.push(path.display().to_string());
-                }
-            }
-        }
-    }
-    hits
-}
 
 /// The engine under the store, opened directly (whichever engine made the directory), to
 /// read and tamper with stored bytes as an attacker with disk access could.
@@ -41,24 +22,6 @@ fn raw_engine(data: &Path) -> std::sync::Arc<dyn lacznik::store::Engine> {
         .unwrap()
         .expect("a store");
     lacznik::store::open_engine(data, kind, 8 << 20, std::time::Duration::from_secs(5)).unwrap()
-}
-
-fn lacznik(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lacznik"))
-        .args(args)
-        .current_dir(dir)
-        .env("LACZNIK_DATA_DIR", dir.join("data"))
-        .env("LACZNIK_CRYPTO__KEY_FILE", dir.join("keys/data.key"))
-        .env("LACZNIK_CRYPTO__GENERATE_KEY", "false")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
 }
 
 async fn seed(server: &TestServer) -> (String, String) {

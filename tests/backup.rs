@@ -6,33 +6,17 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::fixtures::*;
+use common::offline::{lacznik, lacznik_with};
 use common::{Options, TestServer};
 use lacznik::api::pb;
 use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
 
 const NOW: &str = "2026-12-01T08:00:00Z";
 const VISIT: &str = "2027-01-11T09:00:00Z";
-
-fn lacznik(cwd: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lacznik"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_online_backup_restores_to_an_identical_consistent_store() {
@@ -285,22 +269,21 @@ async fn a_sled_store_moves_to_fjall_through_backup_and_restore() {
     );
     assert_eq!(code, 0, "{text}");
     let key = config.crypto.key_file.clone();
-    let out = Command::new(env!("CARGO_BIN_EXE_lacznik"))
-        .args([
+    let (code, text) = lacznik_with(
+        dir.path(),
+        &[
             "restore",
             "--from",
             file.to_str().unwrap(),
             "--data",
             new.to_str().unwrap(),
-        ])
-        .current_dir(dir.path())
-        .env("LACZNIK_STORE__ENGINE", "fjall")
-        .env("LACZNIK_CRYPTO__KEY_FILE", &key)
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{text}");
+        ],
+        &[
+            ("LACZNIK_STORE__ENGINE", "fjall".as_ref()),
+            ("LACZNIK_CRYPTO__KEY_FILE", key.as_os_str()),
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
     assert!(text.contains("(fjall engine)"), "{text}");
     assert!(new.join("fjall").exists() && !new.join("sled").exists());
 

@@ -5,9 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::fixtures::*;
+use common::offline::{files_containing, lacznik_on as lacznik};
 use common::{Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
@@ -18,43 +18,6 @@ use tonic::Code;
 
 fn days(n: i64) -> SignedDuration {
     SignedDuration::from_hours(24 * n)
-}
-
-/// Every file under `dir` holding `needle`.
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut hits = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                if bytes.windows(needle.len()).any(|w| w == needle) {
-                    hits.push(path.display().to_string());
-                }
-            }
-        }
-    }
-    hits
-}
-
-fn lacznik(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lacznik"))
-        .args(args)
-        .current_dir(dir)
-        .env("LACZNIK_DATA_DIR", dir.join("data"))
-        .env("LACZNIK_CRYPTO__KEY_FILE", dir.join("keys/data.key"))
-        .env("LACZNIK_CRYPTO__GENERATE_KEY", "false")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
 }
 
 /// Submits a request (visit two weeks after `at`) as the Toruń centre; cancels it if asked.

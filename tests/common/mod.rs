@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod offline;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
