@@ -9,18 +9,17 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::assistance_map::{Decoder, officer, record_pb, signatory, state_pb};
-use super::convert::{cursor, page_size, ts_from_pb, ts_to_pb};
+use super::convert::{cursor, page_size, ts_from_pb};
 use super::{Caller, call, pb, record_id};
 use crate::app::App;
 use crate::assistance::amend::{self, Amendment, Part};
 use crate::assistance::commands::{self, Ack, Ctx};
-use crate::assistance::model::{AssistanceRecord, EventKind, State, WrittenConfirmation};
+use crate::assistance::model::{AssistanceRecord, State, WrittenConfirmation};
 use crate::assistance::store::{self as records, ListFilter};
 use crate::assistance::validate;
 use crate::deadlines::{self, Deadlines};
 use crate::directory::OrgKind;
 use crate::error::{Error, FieldViolation};
-use crate::feed::Feeds;
 
 /// The service implementation.
 pub struct AssistanceApi {
@@ -316,7 +315,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
                 let prefix = records::feed_prefix(&caller.org.id);
                 let mark = app.feeds.watch(&app.store, &prefix).await?;
                 let (tx, rx) = mpsc::channel(64);
-                tokio::spawn(pump(
+                tokio::spawn(super::assistance_stream::pump(
                     app,
                     caller.org.id.to_string(),
                     prefix,
@@ -398,109 +397,4 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
         )
         .await
     }
-}
-
-/// Feeds one police stream: replays after the cursor, then follows the durable watermark;
-/// ends when the client goes away or the server shuts down.
-async fn pump(
-    app: Arc<App>,
-    org: String,
-    prefix: Vec<u8>,
-    after: u64,
-    mut mark: tokio::sync::watch::Receiver<u64>,
-    tx: mpsc::Sender<Result<pb::StreamAssistanceRequestsResponse, Status>>,
-) {
-    metrics::gauge!("lacznik_police_streams").increment(1.0);
-    pump_events(&app, &org, &prefix, after, &mut mark, &tx).await;
-    metrics::gauge!("lacznik_police_streams").decrement(1.0);
-}
-
-async fn pump_events(
-    app: &Arc<App>,
-    org: &str,
-    prefix: &[u8],
-    mut after: u64,
-    mark: &mut tokio::sync::watch::Receiver<u64>,
-    tx: &mpsc::Sender<Result<pb::StreamAssistanceRequestsResponse, Status>>,
-) {
-    let mut stop = app.shutdown.clone();
-    loop {
-        let up_to = *mark.borrow_and_update();
-        let batch = match Feeds::read(&app.store, prefix, after, up_to, 256) {
-            Ok(b) => b,
-            Err(e) => {
-                let _ = tx.send(Err(Status::from(Error::from(e)))).await;
-                return;
-            }
-        };
-        let full = batch.len() == 256;
-        for (seq, bytes) in batch {
-            after = seq;
-            let msg = match event_pb(app, seq, &bytes) {
-                Ok(Some(m)) => m,
-                // The request was purged under the retention policy: nothing to deliver.
-                Ok(None) => continue,
-                Err(e) => {
-                    let _ = tx.send(Err(Status::from(e))).await;
-                    return;
-                }
-            };
-            let case_id = msg
-                .request
-                .as_ref()
-                .map(|r| r.request_id.clone())
-                .unwrap_or_default();
-            tokio::select! {
-                r = tx.send(Ok(msg)) => if r.is_err() { return },
-                _ = crate::server::stopped(&mut stop) => return,
-            }
-            // Delivered: log who received which case (after the send, so delivery latency
-            // does not wait for the audit flush).
-            let record = crate::audit::Record {
-                at: app.clock.now(),
-                org: org.to_string(),
-                rpc: "StreamAssistanceRequests".into(),
-                case_ids: vec![case_id],
-                outcome: "OK".into(),
-            };
-            let store = app.store.clone();
-            tokio::spawn(async move {
-                if let Err(e) = crate::audit::append_now(&store, record).await {
-                    tracing::error!(error = %e, "audit entry for a delivered event could not be written");
-                }
-            });
-        }
-        if full {
-            continue;
-        }
-        tokio::select! {
-            r = mark.changed() => if r.is_err() { return },
-            _ = tx.closed() => return,
-            _ = crate::server::stopped(&mut stop) => return,
-        }
-    }
-}
-
-/// The stream message of a feed event; `None` when its request no longer exists (purged).
-fn event_pb(
-    app: &App,
-    seq: u64,
-    bytes: &[u8],
-) -> Result<Option<pb::StreamAssistanceRequestsResponse>, Error> {
-    let event = records::decode_event(seq, bytes)?;
-    let Some(record) = records::get(&app.store, &event.request_id)? else {
-        return Ok(None);
-    };
-    Ok(Some(pb::StreamAssistanceRequestsResponse {
-        cursor: seq.to_string(),
-        kind: match event.kind {
-            EventKind::New => pb::AssistanceEventKind::New,
-            EventKind::Amended => pb::AssistanceEventKind::Amended,
-            EventKind::Cancelled => pb::AssistanceEventKind::Cancelled,
-            EventKind::WrittenConfirmation => pb::AssistanceEventKind::WrittenConfirmation,
-        } as i32,
-        occurred_time: Some(ts_to_pb(event.at)),
-        version: event.version,
-        request: Some(record_pb(&record, None)),
-    }))
 }

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod assistance;
 pub mod assistance_map;
+mod assistance_stream;
 pub mod audit_scope;
 pub mod blue_card;
 pub mod blue_card_map;
