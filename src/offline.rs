@@ -28,9 +28,7 @@ pub fn open(data_dir: &Path, keys: Arc<KeyRing>) -> Result<Store, OfflineError> 
         return Err(OfflineError::Missing(data_dir.display().to_string()));
     };
     let in_use = |e: StoreError| match e {
-        StoreError::Engine(m) if m.contains("could not acquire lock") => {
-            OfflineError::InUse(data_dir.display().to_string())
-        }
+        StoreError::Locked(_) => OfflineError::InUse(data_dir.display().to_string()),
         other => OfflineError::Store(other),
     };
     // A server that just stopped may hold the lock for a moment longer.

@@ -56,10 +56,7 @@ impl FjallEngine {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
                 Err(fjall::Error::Locked) => {
-                    return Err(StoreError::Engine(format!(
-                        "could not acquire lock on {}",
-                        dir.display()
-                    )));
+                    return Err(StoreError::Locked(dir.display().to_string()));
                 }
                 Err(e) => return Err(engine_err(e)),
             }

@@ -36,6 +36,9 @@ pub enum StoreError {
     /// The engine reported an I/O or corruption problem.
     #[error("storage engine error: {0}")]
     Engine(String),
+    /// Another process (a running server) holds the data directory.
+    #[error("could not acquire the lock on {0}: another process uses this data directory")]
+    Locked(String),
     /// A stored value could not be decoded (corruption or a newer schema).
     #[error("cannot decode stored value under key {key}: {reason}")]
     Codec {

@@ -47,10 +47,11 @@ impl SledEngine {
         loop {
             match config.open() {
                 Ok(db) => return Ok(SledEngine { db }),
-                Err(e)
-                    if e.to_string().contains("could not acquire lock")
-                        && started.elapsed() < wait =>
-                {
+                // sled reports a held lock only in its message.
+                Err(e) if e.to_string().contains("could not acquire lock") => {
+                    if started.elapsed() >= wait {
+                        return Err(StoreError::Locked(dir.display().to_string()));
+                    }
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
                 Err(e) => return Err(engine_err(e)),
