@@ -1,11 +1,71 @@
-//! The connection to a server: one mutual-TLS channel built from [`ConnectArgs`], shared by
-//! `lacznik client` and `lacznik report` so both reach the server the same way.
+//! The connection to a server: one mutual-TLS channel builder, [`mtls_channel`], shared by
+//! `lacznik client`, `lacznik report`, the benchmark and the integration tests, so every
+//! caller reaches the server the same way (the same TLS settings, the same errors).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
 use super::ConnectArgs;
+
+/// What a client presents and trusts on one mutual-TLS connection, as PEM text.
+#[derive(Debug, Clone)]
+pub struct TlsClient {
+    /// CA bundle that signed the server certificate.
+    pub ca_pem: String,
+    /// The client certificate and key; `None` connects without one (tests of refusal).
+    pub identity: Option<(String, String)>,
+    /// Name the server certificate must carry.
+    pub tls_name: String,
+    /// How long the TCP connect may take; `None` is tonic's default (none).
+    pub connect_timeout: Option<Duration>,
+}
+
+impl TlsClient {
+    /// An organisation's client: its certificate and key, the CA, the name `localhost`
+    /// (the development server certificate's name).
+    pub fn new(
+        ca_pem: impl Into<String>,
+        cert_pem: impl Into<String>,
+        key_pem: impl Into<String>,
+    ) -> TlsClient {
+        TlsClient {
+            ca_pem: ca_pem.into(),
+            identity: Some((cert_pem.into(), key_pem.into())),
+            tls_name: "localhost".into(),
+            connect_timeout: None,
+        }
+    }
+}
+
+/// Why a channel could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The address does not form an `https://` URI.
+    #[error("{0:?} is not a host:port address")]
+    InvalidAddress(String),
+    /// TCP, TLS or HTTP/2 failed (refused, handshake alert, timeout).
+    #[error(transparent)]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Opens one mutual-TLS HTTP/2 channel to `addr` (`host:port`).
+pub async fn mtls_channel(addr: &str, tls: &TlsClient) -> Result<Channel, ConnectError> {
+    let mut config = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(&tls.ca_pem))
+        .domain_name(tls.tls_name.clone());
+    if let Some((cert, key)) = &tls.identity {
+        config = config.identity(Identity::from_pem(cert, key));
+    }
+    let mut endpoint = Channel::from_shared(format!("https://{addr}"))
+        .map_err(|_| ConnectError::InvalidAddress(addr.to_string()))?
+        .tls_config(config)?;
+    if let Some(t) = tls.connect_timeout {
+        endpoint = endpoint.connect_timeout(t);
+    }
+    Ok(endpoint.connect().await?)
+}
 
 /// Opens the mutual-TLS channel described by `a`, so every command reaches the server the
 /// same way.
@@ -28,13 +88,9 @@ pub async fn connect(a: &ConnectArgs) -> anyhow::Result<Channel> {
     let read = |p: &PathBuf| {
         std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
     };
-    let tls = ClientTlsConfig::new()
-        .ca_certificate(Certificate::from_pem(read(&ca)?))
-        .identity(Identity::from_pem(read(&cert)?, read(&key)?))
-        .domain_name(a.tls_name.clone());
-    Channel::from_shared(format!("https://{}", a.addr))?
-        .tls_config(tls)?
-        .connect()
+    let mut tls = TlsClient::new(read(&ca)?, read(&cert)?, read(&key)?);
+    tls.tls_name = a.tls_name.clone();
+    mtls_channel(&a.addr, &tls)
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", a.addr))
 }

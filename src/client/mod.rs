@@ -24,7 +24,7 @@ use clap::{Args, Subcommand};
 use serde_json::Value;
 use tonic::transport::Channel;
 
-pub use connect::connect;
+pub use connect::{ConnectError, TlsClient, connect, mtls_channel};
 
 /// Connection and output options.
 #[derive(Debug, Args)]
