@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use tokio::sync::watch;
-
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::deadlines::Deadlines;
@@ -29,5 +27,5 @@ pub struct App {
     /// Per-organisation in-flight limits.
     pub org_limiter: crate::api::limits::OrgLimiter,
     /// Becomes `true` when the server shuts down, so streams end and let it drain.
-    pub shutdown: watch::Receiver<bool>,
+    pub shutdown: crate::shutdown::Shutdown,
 }

@@ -82,16 +82,17 @@ pub fn append(txn: &mut Txn<'_>, r: Record) -> Result<u64, StoreError> {
         outcome: r.outcome,
         prev_hash: head.hash,
     };
-    let bytes = codec::encode(&entry);
+    let key = entry_key(entry.seq);
+    let bytes = codec::encode(&key, &entry)?;
     let hash: [u8; 32] = Sha256::digest(&bytes).into();
-    txn.put(entry_key(entry.seq), bytes);
+    txn.put(key, bytes);
     txn.put_record(
         keys::AUDIT_HEAD.to_vec(),
         &Head {
             seq: entry.seq,
             hash,
         },
-    );
+    )?;
     Ok(entry.seq)
 }
 

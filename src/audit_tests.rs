@@ -29,7 +29,7 @@ async fn the_chain_verifies_and_an_edited_entry_is_found() {
     let mut e: AuditEntry = codec::decode(&key, &store.get(&key).unwrap().unwrap()).unwrap();
     e.outcome = "NOT_FOUND".into();
     let mut b = crate::store::WriteBatch::default();
-    b.put(key, codec::encode(&e));
+    b.put(key.clone(), codec::encode(&key, &e).unwrap());
     crate::store::Engine::apply(engine.as_ref(), b).unwrap();
     match verify(&store).unwrap() {
         Verdict::Broken { seq, .. } => assert_eq!(seq, 3),

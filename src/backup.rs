@@ -245,11 +245,7 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
 
 /// Serves `backup <path>` requests on the data directory's control socket until shutdown.
 #[cfg(unix)]
-pub async fn serve_control(
-    store: Store,
-    data_dir: PathBuf,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
+pub async fn serve_control(store: Store, data_dir: PathBuf, mut stop: crate::shutdown::Shutdown) {
     use std::os::unix::fs::PermissionsExt;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
     let path = socket_path(&data_dir);
@@ -264,7 +260,7 @@ pub async fn serve_control(
     let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
     loop {
         let stream = tokio::select! {
-            _ = crate::server::stopped(&mut stop) => break,
+            _ = stop.recv() => break,
             r = listener.accept() => match r { Ok((s, _)) => s, Err(_) => continue },
         };
         let store = store.clone();

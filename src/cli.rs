@@ -175,7 +175,12 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // A store failure has its own code, so the service manager restarts the server
+            // (docs/OPERATIONS.md, "Exit codes").
+            match e.downcast_ref::<server::ServeError>() {
+                Some(s) => ExitCode::from(s.exit_code()),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -48,6 +48,9 @@ pub enum CryptoError {
     /// Authentication failed: wrong key, corrupted or moved value.
     #[error("sealed value does not authenticate (corrupted, or moved under another key)")]
     Corrupt,
+    /// Sealing failed: the active key is missing from the ring, or the cipher refused.
+    #[error("cannot seal a value: {0}")]
+    Seal(&'static str),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -184,11 +187,14 @@ impl KeyRing {
     }
 
     /// Seals `plaintext` under the active key, bound to `ad` (the store key).
-    pub fn seal(&self, ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-        let secret = self.keys.get(&self.active).copied().unwrap_or([0; 32]);
-        let cipher = XChaCha20Poly1305::new(Key::from_slice(&secret));
+    /// Never falls back to another key or an empty ciphertext: an error fails the command.
+    pub fn seal(&self, ad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let secret = self
+            .keys
+            .get(&self.active)
+            .ok_or(CryptoError::Seal("the active key is not in the key ring"))?;
+        let cipher = XChaCha20Poly1305::new(Key::from_slice(secret));
         let nonce: [u8; 24] = rand::random();
-        // Encryption with a valid key and nonce cannot fail for in-memory buffers.
         let ct = cipher
             .encrypt(
                 XNonce::from_slice(&nonce),
@@ -197,13 +203,13 @@ impl KeyRing {
                     aad: ad,
                 },
             )
-            .unwrap_or_default();
+            .map_err(|_| CryptoError::Seal("the cipher refused the input"))?;
         let mut out = Vec::with_capacity(HEADER + ct.len());
         out.push(SEALED_MARKER);
         out.extend_from_slice(&self.active.to_be_bytes());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
-        out
+        Ok(out)
     }
 
     /// The key id a sealed value uses, if it is sealed.

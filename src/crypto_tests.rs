@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn seal_open_bind_to_the_key_and_rotate() {
     let mut ring = KeyRing::generate();
-    let sealed = ring.seal(b"k1", b"Kowalska");
+    let sealed = ring.seal(b"k1", b"Kowalska").unwrap();
     assert!(!sealed.windows(8).any(|w| w == b"Kowalska"));
     assert_eq!(ring.open(b"k1", &sealed).unwrap(), b"Kowalska");
     assert!(
@@ -19,7 +19,7 @@ fn seal_open_bind_to_the_key_and_rotate() {
 
     let old = ring.clone();
     assert_eq!(ring.rotate(), 2);
-    let new = ring.seal(b"k1", b"x");
+    let new = ring.seal(b"k1", b"x").unwrap();
     assert_eq!(KeyRing::key_of(&new), Some(2));
     assert_eq!(
         ring.open(b"k1", &sealed).unwrap(),

@@ -49,6 +49,9 @@ pub enum Error {
     /// The record is not in a state that allows this.
     #[error("{0}")]
     FailedPrecondition(String),
+    /// A position (a cursor) lies outside what this store holds.
+    #[error("{0}")]
+    OutOfRange(String),
     /// A limit was hit.
     #[error("{0}")]
     ResourceExhausted(String),
@@ -57,7 +60,72 @@ pub enum Error {
     Store(#[from] StoreError),
 }
 
+/// The status a call ends with, named as gRPC names it. Every error has exactly one
+/// ([`Error::code`]): the client receives it and the audit log records the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// The call succeeded.
+    Ok,
+    /// See [`Error::Unauthenticated`].
+    Unauthenticated,
+    /// See [`Error::PermissionDenied`].
+    PermissionDenied,
+    /// See [`Error::NotFound`].
+    NotFound,
+    /// See [`Error::InvalidArgument`].
+    InvalidArgument,
+    /// See [`Error::AlreadyExists`].
+    AlreadyExists,
+    /// See [`Error::FailedPrecondition`].
+    FailedPrecondition,
+    /// See [`Error::OutOfRange`].
+    OutOfRange,
+    /// See [`Error::ResourceExhausted`].
+    ResourceExhausted,
+    /// Retry later: the store is failed, closing or the node cannot write.
+    Unavailable,
+    /// A fault of the server; details are in its log only.
+    Internal,
+}
+
+impl Code {
+    /// The gRPC name (`INVALID_ARGUMENT`, ...), as the audit log stores it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Ok => "OK",
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::PermissionDenied => "PERMISSION_DENIED",
+            Code::NotFound => "NOT_FOUND",
+            Code::InvalidArgument => "INVALID_ARGUMENT",
+            Code::AlreadyExists => "ALREADY_EXISTS",
+            Code::FailedPrecondition => "FAILED_PRECONDITION",
+            Code::OutOfRange => "OUT_OF_RANGE",
+            Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+            Code::Unavailable => "UNAVAILABLE",
+            Code::Internal => "INTERNAL",
+        }
+    }
+}
+
 impl Error {
+    /// The one mapping from an error to the code its caller receives.
+    pub fn code(&self) -> Code {
+        match self {
+            Error::Unauthenticated(_) => Code::Unauthenticated,
+            Error::PermissionDenied(_) => Code::PermissionDenied,
+            Error::NotFound { .. } => Code::NotFound,
+            Error::InvalidArgument(_) => Code::InvalidArgument,
+            Error::AlreadyExists(_) => Code::AlreadyExists,
+            Error::FailedPrecondition(_) => Code::FailedPrecondition,
+            Error::OutOfRange(_) => Code::OutOfRange,
+            Error::ResourceExhausted(_) => Code::ResourceExhausted,
+            Error::Store(StoreError::Poisoned | StoreError::Closed | StoreError::DiskFull(_)) => {
+                Code::Unavailable
+            }
+            Error::Store(_) => Code::Internal,
+        }
+    }
+
     /// A single-field validation error.
     pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
         Error::InvalidArgument(vec![FieldViolation::new(field, description)])

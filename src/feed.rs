@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
+use crate::store::codec::Versioned;
 use crate::store::{Store, StoreError, Txn, keys};
 
 /// Durable watermarks of all feeds, shared by writers (who advance them after a flush)
@@ -45,14 +46,14 @@ impl Feeds {
 
     /// Appends `value` to the feed under `prefix` inside a command; returns its sequence
     /// number. The watermark moves once the command is flushed.
-    pub fn append(
+    pub fn append<T: Versioned>(
         &self,
         txn: &mut Txn<'_>,
         prefix: &[u8],
-        value: Vec<u8>,
+        value: &T,
     ) -> Result<u64, StoreError> {
         let seq = txn.next_seq(prefix)?;
-        txn.put([prefix, &keys::u64_be(seq)].concat(), value);
+        txn.put_record([prefix, &keys::u64_be(seq)].concat(), value)?;
         let feeds = self.clone();
         let prefix = prefix.to_vec();
         txn.on_durable(move || feeds.advance(&prefix, seq));

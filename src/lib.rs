@@ -39,6 +39,7 @@ pub mod pki;
 pub mod report;
 pub mod retention;
 pub mod server;
+pub mod shutdown;
 pub mod store;
 pub mod telemetry;
 pub mod teryt;

@@ -111,7 +111,7 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, handle: PrometheusHandl
     let mut stop = app.shutdown.clone();
     loop {
         let (mut stream, _) = tokio::select! {
-            _ = crate::server::stopped(&mut stop) => return,
+            _ = stop.recv() => return,
             r = listener.accept() => match r { Ok(s) => s, Err(_) => continue },
         };
         let app = app.clone();

@@ -252,7 +252,7 @@ pub async fn run_schedule(app: std::sync::Arc<crate::app::App>) {
             tracing::error!(error = %e, "retention purge failed; next attempt at the next interval");
         }
         tokio::select! {
-            _ = crate::server::stopped(&mut stop) => return,
+            _ = stop.recv() => return,
             _ = tokio::time::sleep(every) => {}
         }
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::Connected;
@@ -26,6 +26,7 @@ use crate::app::App;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::identity::{self, IdentityError, Peer};
+use crate::shutdown::{Shutdown, Trigger};
 use crate::tls::{self, TlsPaths};
 use crate::{pki, store};
 
@@ -102,6 +103,34 @@ pub enum ServeError {
     /// The gRPC server failed.
     #[error("gRPC server: {0}")]
     Transport(String),
+    /// The store failed while serving (a failed flush, a store thread ended): the server
+    /// answered what was in flight and stopped, so the service manager restarts it.
+    #[error(
+        "the store failed while serving ({0}); stopped so that the service manager restarts the server"
+    )]
+    StoreFailed(store::Failure),
+}
+
+/// Exit code of `lacznik serve` when the store failed (while serving, or at start because
+/// the disk is full): 75, `EX_TEMPFAIL` of sysexits.h, "try again later". The systemd unit
+/// (`Restart=on-failure`) restarts the server; a restart on a disk with room serves again,
+/// one on a still full disk logs why and exits with this code again. Documented in
+/// docs/OPERATIONS.md, "Exit codes".
+pub const EXIT_STORE_FAILED: u8 = 75;
+
+impl ServeError {
+    /// The process exit code for this error: [`EXIT_STORE_FAILED`] when the store failed
+    /// or the disk is full, 1 otherwise (a configuration a person must fix).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ServeError::StoreFailed(_)
+            | ServeError::Store {
+                source: store::StoreError::DiskFull(_),
+                ..
+            } => EXIT_STORE_FAILED,
+            _ => 1,
+        }
+    }
 }
 
 /// Generates the development PKI when allowed and nothing is there yet; loud by design.
@@ -161,7 +190,8 @@ pub async fn serve_with_clock(
         dir: config.data_dir.display().to_string(),
         source,
     })?;
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let (trigger, shutdown_rx) = Trigger::new();
+    let trigger = Arc::new(trigger);
     let feeds = crate::feed::Feeds::default();
     let config_limits_per_org = config.limits.per_org_in_flight;
     let app = Arc::new(App {
@@ -172,13 +202,14 @@ pub async fn serve_with_clock(
         deadlines: Arc::new(crate::deadlines::Deadlines::new(rules, feeds.clone())),
         feeds,
         org_limiter: crate::api::limits::OrgLimiter::new(config_limits_per_org),
-        shutdown: stop_rx.clone(),
+        shutdown: shutdown_rx.clone(),
     });
+    let on_signal = trigger.clone();
     tokio::spawn(async move {
         shutdown.await;
-        let _ = stop_tx.send(true);
+        on_signal.fire();
     });
-    run(app, listener, tls_paths, tls_config, stop_rx).await
+    run(app, listener, tls_paths, tls_config, trigger).await
 }
 
 async fn run(
@@ -186,9 +217,12 @@ async fn run(
     listener: TcpListener,
     tls_paths: TlsPaths,
     tls_config: Arc<rustls::ServerConfig>,
-    stop: watch::Receiver<bool>,
+    trigger: Arc<Trigger>,
 ) -> Result<(), ServeError> {
-    let local = listener.local_addr().ok();
+    let stop = trigger.subscribe();
+    let local = listener
+        .local_addr()
+        .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
     let acceptor = Arc::new(RwLock::new(TlsAcceptor::from(tls_config)));
     let (conn_tx, conn_rx) = mpsc::channel::<Result<TlsConn, std::io::Error>>(64);
     tokio::spawn(accept_loop(
@@ -216,7 +250,12 @@ async fn run(
             .set_service_status(name, tonic_health::ServingStatus::Serving)
             .await;
     }
-    tokio::spawn(health_monitor(app.clone(), health, stop.clone()));
+    tokio::spawn(watch_store(
+        app.store.health(),
+        health,
+        trigger.clone(),
+        stop.clone(),
+    ));
     // Catch up on deadlines that passed while the server was down before serving anyone,
     // so the first ListBreaches already shows them.
     match crate::deadlines::sweeper::sweep_now(&app).await {
@@ -235,7 +274,10 @@ async fn run(
             TcpListener::bind(app.config.metrics.listen).await,
         ) {
             (Some(handle), Ok(listener)) => {
-                tracing::info!(addr = ?listener.local_addr().ok(), "metrics on plain HTTP GET /metrics");
+                let addr = listener
+                    .local_addr()
+                    .map_or_else(|e| e.to_string(), |a| a.to_string());
+                tracing::info!(%addr, "metrics on plain HTTP GET /metrics");
                 tokio::spawn(crate::monitoring::serve(app.clone(), listener, handle));
             }
             (_, Err(e)) => {
@@ -275,7 +317,7 @@ async fn run(
     let breach = pb::breach_service_server::BreachServiceServer::new(BreachApi::new(app.clone()))
         .max_decoding_message_size(max);
 
-    tracing::info!(addr = ?local, data_dir = %app.config.data_dir.display(), engine = %app.config.store.engine, "serving (mutual TLS only)");
+    tracing::info!(addr = %local, data_dir = %app.config.data_dir.display(), engine = %app.config.store.engine, "serving (mutual TLS only)");
     let mut server_stop = stop.clone();
     let limits = &app.config.limits;
     let serving = tonic::transport::Server::builder()
@@ -295,7 +337,7 @@ async fn run(
         .add_service(blue_card)
         .add_service(breach)
         .serve_with_incoming_shutdown(ReceiverStream::new(conn_rx), async move {
-            stopped(&mut server_stop).await;
+            server_stop.recv().await;
         });
     // Graceful shutdown waits for in-flight calls and streams, but not forever: a client
     // that never reads its stream must not block a restart.
@@ -304,13 +346,17 @@ async fn run(
     tokio::select! {
         r = serving => r.map_err(|e| ServeError::Transport(e.to_string()))?,
         _ = async {
-            stopped(&mut grace_stop).await;
+            grace_stop.recv().await;
             tokio::time::sleep(grace).await;
         } => tracing::warn!(grace_secs = grace.as_secs(), "shutdown grace period over; closing the remaining connections"),
     }
     tracing::info!("in-flight calls finished; flushing the store");
     if let Err(e) = app.store.close().await {
         tracing::error!(error = %e, "final flush failed");
+    }
+    if let Some(failure) = app.store.health().failure() {
+        tracing::error!(%failure, exit_code = EXIT_STORE_FAILED, "stopped after a store failure");
+        return Err(ServeError::StoreFailed(failure));
     }
     tracing::info!("stopped");
     Ok(())
@@ -329,17 +375,17 @@ async fn accept_loop(
     listener: TcpListener,
     acceptor: Arc<RwLock<TlsAcceptor>>,
     conns: mpsc::Sender<Result<TlsConn, std::io::Error>>,
-    mut stop: watch::Receiver<bool>,
+    mut stop: Shutdown,
 ) {
     let limit = Arc::new(Semaphore::new(app.config.limits.max_connections.max(1)));
     let handshake_timeout = Duration::from_secs(app.config.limits.handshake_timeout_secs.max(1));
     loop {
         let permit = tokio::select! {
-            _ = stopped(&mut stop) => return,
+            _ = stop.recv() => return,
             p = limit.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
         };
         let (tcp, addr) = tokio::select! {
-            _ = stopped(&mut stop) => return,
+            _ = stop.recv() => return,
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
@@ -386,12 +432,12 @@ async fn reload_loop(
     paths: TlsPaths,
     acceptor: Arc<RwLock<TlsAcceptor>>,
     every: Duration,
-    mut stop: watch::Receiver<bool>,
+    mut stop: Shutdown,
 ) {
     let mut seen = tls::fingerprint(&paths);
     loop {
         tokio::select! {
-            _ = stopped(&mut stop) => return,
+            _ = stop.recv() => return,
             _ = tokio::time::sleep(every) => {}
         }
         let now = tls::fingerprint(&paths);
@@ -416,37 +462,40 @@ async fn reload_loop(
     }
 }
 
-async fn health_monitor(
-    app: Arc<App>,
+/// How long a server whose store failed keeps answering (health NOT_SERVING, writes
+/// UNAVAILABLE) before it shuts down.
+const FAILED_STORE_LINGER: Duration = Duration::from_secs(1);
+
+/// Turns health NOT_SERVING the moment the store fails (and on shutdown), and starts the
+/// shutdown after a failure: in-flight calls are answered (writes with UNAVAILABLE), then
+/// `serve` returns [`ServeError::StoreFailed`] and the process exits with
+/// [`EXIT_STORE_FAILED`] for the service manager to restart it.
+async fn watch_store(
+    store: Arc<store::health::Health>,
     health: tonic_health::server::HealthReporter,
-    mut stop: watch::Receiver<bool>,
+    trigger: Arc<Trigger>,
+    mut stop: Shutdown,
 ) {
-    let mut healthy = true;
-    loop {
-        tokio::select! {
-            _ = stopped(&mut stop) => {
-                health.set_service_status("", tonic_health::ServingStatus::NotServing).await;
-                return;
-            }
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-        }
-        let now = app.store.is_healthy();
-        if now != healthy {
-            healthy = now;
-            let status = if now {
-                tonic_health::ServingStatus::Serving
-            } else {
-                tonic_health::ServingStatus::NotServing
-            };
-            health.set_service_status("", status).await;
+    let not_serving = tonic_health::ServingStatus::NotServing;
+    tokio::select! {
+        failure = store.failed() => {
+            health.set_service_status("", not_serving).await;
             for name in SERVICE_NAMES {
-                health.set_service_status(name, status).await;
+                health.set_service_status(name, not_serving).await;
             }
+            tracing::error!(
+                %failure,
+                exit_code = EXIT_STORE_FAILED,
+                "the store failed: health is NOT_SERVING and writes are refused; answering \
+                 in-flight calls, then exiting for the service manager to restart the server"
+            );
+            // Health checkers (a load balancer, a standby) see NOT_SERVING before the port
+            // closes; calls meanwhile are answered, writes with UNAVAILABLE.
+            tokio::time::sleep(FAILED_STORE_LINGER).await;
+            trigger.fire();
+        }
+        _ = stop.recv() => {
+            health.set_service_status("", not_serving).await;
         }
     }
-}
-
-/// Completes once the shutdown flag is set (or its sender is gone).
-pub async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }

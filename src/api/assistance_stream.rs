@@ -68,7 +68,7 @@ async fn pump_events(
                 .unwrap_or_default();
             tokio::select! {
                 r = tx.send(Ok(msg)) => if r.is_err() { return },
-                _ = crate::server::stopped(&mut stop) => return,
+                _ = stop.recv() => return,
             }
             // Delivered: log who received which case (after the send, so delivery latency
             // does not wait for the audit flush).
@@ -92,7 +92,7 @@ async fn pump_events(
         tokio::select! {
             r = mark.changed() => if r.is_err() { return },
             _ = tx.closed() => return,
-            _ = crate::server::stopped(&mut stop) => return,
+            _ = stop.recv() => return,
         }
     }
 }

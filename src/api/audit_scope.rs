@@ -123,19 +123,6 @@ pub fn current() -> Option<Arc<AuditScope>> {
     SCOPE.try_with(|s| s.clone()).ok()
 }
 
-fn code_name(e: &Error) -> &'static str {
-    match e {
-        Error::Unauthenticated(_) => "UNAUTHENTICATED",
-        Error::PermissionDenied(_) => "PERMISSION_DENIED",
-        Error::NotFound { .. } => "NOT_FOUND",
-        Error::InvalidArgument(_) => "INVALID_ARGUMENT",
-        Error::AlreadyExists(_) => "ALREADY_EXISTS",
-        Error::FailedPrecondition(_) => "FAILED_PRECONDITION",
-        Error::ResourceExhausted(_) => "RESOURCE_EXHAUSTED",
-        Error::Store(_) => "UNAVAILABLE",
-    }
-}
-
 /// Writes the entry of a call that touched cases and was not audited inside a command.
 pub async fn finish<T>(app: &App, scope: &AuditScope, out: Result<T, Error>) -> Result<T, Error> {
     if scope.audited.load(Ordering::Acquire) {
@@ -147,7 +134,7 @@ pub async fn finish<T>(app: &App, scope: &AuditScope, out: Result<T, Error>) -> 
     }
     let outcome = match &out {
         Ok(_) => "OK",
-        Err(e) => code_name(e),
+        Err(e) => e.code().as_str(),
     };
     let record = Record {
         at: app.clock.now(),

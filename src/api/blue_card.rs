@@ -293,7 +293,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
                 tokio::select! {
                     r = mark.changed() => if r.is_err() { return Err(Error::Store(crate::store::StoreError::Closed)) },
                     _ = tokio::time::sleep_until(deadline) => {}
-                    _ = crate::server::stopped(&mut stop) => {
+                    _ = stop.recv() => {
                         return Ok(pb::PullBlueCardsResponse { cards: vec![], next_cursor: req.after_cursor.clone() });
                     }
                 }

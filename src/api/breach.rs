@@ -187,7 +187,7 @@ async fn pump(
             };
             tokio::select! {
                 r = tx.send(Ok(msg)) => if r.is_err() { return },
-                _ = crate::server::stopped(&mut stop) => return,
+                _ = stop.recv() => return,
             }
         }
         if full {
@@ -196,7 +196,7 @@ async fn pump(
         tokio::select! {
             r = mark.changed() => if r.is_err() { return },
             _ = tx.closed() => return,
-            _ = crate::server::stopped(&mut stop) => return,
+            _ = stop.recv() => return,
         }
     }
 }

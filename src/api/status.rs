@@ -8,12 +8,28 @@ use tonic_types::{ErrorDetails, StatusExt};
 use crate::error::Error;
 use crate::store::StoreError;
 
+/// The wire code of a domain code (the domain never sees tonic).
+pub fn wire(code: crate::error::Code) -> Code {
+    use crate::error::Code as C;
+    match code {
+        C::Ok => Code::Ok,
+        C::Unauthenticated => Code::Unauthenticated,
+        C::PermissionDenied => Code::PermissionDenied,
+        C::NotFound => Code::NotFound,
+        C::InvalidArgument => Code::InvalidArgument,
+        C::AlreadyExists => Code::AlreadyExists,
+        C::FailedPrecondition => Code::FailedPrecondition,
+        C::OutOfRange => Code::OutOfRange,
+        C::ResourceExhausted => Code::ResourceExhausted,
+        C::Unavailable => Code::Unavailable,
+        C::Internal => Code::Internal,
+    }
+}
+
 impl From<Error> for Status {
     fn from(e: Error) -> Status {
+        let code = wire(e.code());
         match e {
-            Error::Unauthenticated(m) => Status::unauthenticated(m),
-            Error::PermissionDenied(m) => Status::permission_denied(m),
-            e @ Error::NotFound { .. } => Status::not_found(e.to_string()),
             Error::InvalidArgument(violations) => {
                 let mut details = ErrorDetails::new();
                 for v in &violations {
@@ -26,16 +42,22 @@ impl From<Error> for Status {
                     details,
                 )
             }
-            Error::AlreadyExists(m) => Status::already_exists(m),
-            Error::FailedPrecondition(m) => Status::failed_precondition(m),
-            Error::ResourceExhausted(m) => Status::resource_exhausted(m),
-            Error::Store(StoreError::Poisoned | StoreError::Closed) => {
-                tracing::error!("store unavailable");
-                Status::unavailable("the store is unavailable; retry later")
+            e @ Error::NotFound { .. } => Status::new(code, e.to_string()),
+            Error::Unauthenticated(m)
+            | Error::PermissionDenied(m)
+            | Error::AlreadyExists(m)
+            | Error::FailedPrecondition(m)
+            | Error::OutOfRange(m)
+            | Error::ResourceExhausted(m) => Status::new(code, m),
+            Error::Store(
+                e @ (StoreError::Poisoned | StoreError::Closed | StoreError::DiskFull(_)),
+            ) => {
+                tracing::error!(error = %e, "store unavailable");
+                Status::new(code, "the store is unavailable; retry later")
             }
             Error::Store(e) => {
                 tracing::error!(error = %e, "store error");
-                Status::internal("internal storage error")
+                Status::new(code, "internal storage error")
             }
         }
     }

@@ -185,7 +185,7 @@ pub fn amend(
         },
         now,
     );
-    records::put(txn, &r);
+    records::put(txn, &r)?;
     publish(ctx, txn, &r, EventKind::Amended, now)?;
     deadline_event(ctx, txn, &r, Event::AssistanceAmended, now)?;
     if rescheduled {

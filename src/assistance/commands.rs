@@ -16,7 +16,6 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use sha2::{Digest, Sha256};
 
 use super::model::*;
 use super::store as records;
@@ -34,13 +33,6 @@ pub struct Ctx {
     pub deadlines: Arc<Deadlines>,
     /// Feed watermarks.
     pub feeds: Feeds,
-}
-
-fn digest(s: &Submission) -> [u8; 32] {
-    let bytes = rmp_serde::to_vec_named(s).unwrap_or_default();
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&Sha256::digest(&bytes));
-    out
 }
 
 /// The deadline engine's view of a request.
@@ -156,11 +148,8 @@ pub(super) fn publish(
         version: r.version,
         at: now,
     };
-    ctx.feeds.append(
-        txn,
-        &records::feed_prefix(&r.police_unit),
-        crate::store::codec::encode(&event),
-    )?;
+    ctx.feeds
+        .append(txn, &records::feed_prefix(&r.police_unit), &event)?;
     Ok(())
 }
 
@@ -173,7 +162,7 @@ pub fn submit(
     police: OrgId,
     now: Timestamp,
 ) -> Result<AssistanceRecord, Error> {
-    let d = digest(&sub);
+    let d = crate::store::codec::digest("submission", &sub)?;
     if let Some(existing) = records::get_in(txn, &sub.request_id)? {
         if &existing.centre == centre && existing.submission_digest == d {
             return Ok(existing);
@@ -203,7 +192,7 @@ pub fn submit(
         history: Vec::new(),
     };
     record_history(&mut r, centre, Action::Submitted, now);
-    records::put_new(txn, &r);
+    records::put_new(txn, &r)?;
     publish(ctx, txn, &r, EventKind::New, now)?;
     deadline_event(ctx, txn, &r, Event::AssistanceSubmitted, now)?;
     Ok(r)
@@ -236,7 +225,7 @@ pub fn cancel(
     r.state = State::Cancelled;
     r.cancellation = Some((now, reason.trim().to_string()));
     record_history(&mut r, centre, Action::Cancelled, now);
-    records::put(txn, &r);
+    records::put(txn, &r)?;
     publish(ctx, txn, &r, EventKind::Cancelled, now)?;
     deadline_event(ctx, txn, &r, Event::AssistanceCancelled, now)?;
     Ok(r)
@@ -300,7 +289,7 @@ pub fn confirm(
         ..confirmation
     });
     record_history(&mut r, centre, Action::WrittenConfirmation, now);
-    records::put(txn, &r);
+    records::put(txn, &r)?;
     publish(ctx, txn, &r, EventKind::WrittenConfirmation, now)?;
     deadline_event(ctx, txn, &r, Event::AssistanceWrittenConfirmation, now)?;
     Ok(r)
@@ -377,7 +366,7 @@ pub fn acknowledge(
         (Ack::Declined(_), _) => return Err(illegal(&r, "declined")),
     };
     record_history(&mut r, police, action, now);
-    records::put(txn, &r);
+    records::put(txn, &r)?;
     deadline_event(ctx, txn, &r, event, now)?;
     Ok(r)
 }
@@ -418,7 +407,7 @@ pub fn file_note(
         ..note
     });
     record_history(&mut r, police, Action::ServiceNote, now);
-    records::put(txn, &r);
+    records::put(txn, &r)?;
     deadline_event(ctx, txn, &r, Event::AssistanceServiceNote, now)?;
     Ok(r)
 }

@@ -39,20 +39,22 @@ pub fn get(store: &Store, id: &str) -> Result<Option<AssistanceRecord>, StoreErr
 }
 
 /// Writes a new record and its index entries.
-pub fn put_new(txn: &mut Txn<'_>, r: &AssistanceRecord) {
-    put(txn, r);
+pub fn put_new(txn: &mut Txn<'_>, r: &AssistanceRecord) -> Result<(), StoreError> {
+    put(txn, r)?;
     for org in [&r.centre, &r.police_unit] {
         txn.put(
             index_key(org, r.content.planned_start, &r.request_id),
             Vec::new(),
         );
     }
+    Ok(())
 }
 
 /// Rewrites a record (and its "not yet received" entry).
-pub fn put(txn: &mut Txn<'_>, r: &AssistanceRecord) {
-    txn.put_sealed(record_key(&r.request_id), r);
+pub fn put(txn: &mut Txn<'_>, r: &AssistanceRecord) -> Result<(), StoreError> {
+    txn.put_sealed(record_key(&r.request_id), r)?;
     track_unreceived(txn, r);
+    Ok(())
 }
 
 /// Moves the index entries when the planned start changes.

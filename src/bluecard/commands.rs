@@ -8,7 +8,6 @@
 //! running procedure only) and no step.
 
 use jiff::{SignedDuration, Timestamp};
-use sha2::{Digest, Sha256};
 
 use super::model::*;
 use super::store as records;
@@ -18,13 +17,6 @@ use crate::directory::OrgId;
 use crate::error::Error;
 use crate::store::Txn;
 use crate::validation::{Checker, MAX_TEXT};
-
-fn digest(s: &CardSubmission) -> [u8; 32] {
-    let bytes = rmp_serde::to_vec_named(s).unwrap_or_default();
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&Sha256::digest(&bytes));
-    out
-}
 
 /// The deadline engine's view of a card.
 pub fn case_ref(c: &CardRecord) -> CaseRef {
@@ -118,7 +110,7 @@ pub fn submit(
     team: OrgId,
     now: Timestamp,
 ) -> Result<CardRecord, Error> {
-    let d = digest(&sub);
+    let d = crate::store::codec::digest("submission", &sub)?;
     if let Some(existing) = records::card_in(txn, &sub.card_id)? {
         if &existing.initiator == initiator && existing.submission_digest == d {
             return Ok(existing);
@@ -168,7 +160,7 @@ pub fn submit(
     let seq = ctx.feeds.append(
         txn,
         &records::inbox_prefix(&team),
-        records::inbox_event(&sub.card_id, now),
+        &records::inbox_event(&sub.card_id, now),
     )?;
     let card = CardRecord {
         card_id: sub.card_id,
@@ -187,8 +179,8 @@ pub fn submit(
     if !procedure.initiators.contains(initiator) {
         procedure.initiators.push(initiator.clone());
     }
-    records::put_procedure(txn, &procedure);
-    records::put_card(txn, &card);
+    records::put_procedure(txn, &procedure)?;
+    records::put_card(txn, &card)?;
     records::index_new(txn, &card);
     event(ctx, txn, &card, Event::BlueCardSubmitted, now)?;
     Ok(card)
@@ -209,7 +201,7 @@ pub fn acknowledge(
     }
     c.acknowledged_at = Some(now);
     records::unpend(txn, &c);
-    records::put_card(txn, &c);
+    records::put_card(txn, &c)?;
     event(ctx, txn, &c, Event::BlueCardAcknowledged, now)?;
     Ok(c)
 }
@@ -274,7 +266,7 @@ pub fn forward(
         at,
         recorded_at: now,
     });
-    records::put_card(txn, &c);
+    records::put_card(txn, &c)?;
     event(ctx, txn, &c, Event::BlueCardForwarded, now)?;
     Ok(c)
 }
@@ -315,7 +307,7 @@ pub fn step(
         at,
         recorded_at: now,
     });
-    records::put_procedure(txn, &p);
+    records::put_procedure(txn, &p)?;
     Ok(p)
 }
 
@@ -377,7 +369,7 @@ pub fn close(
         at: now,
         protocol,
     });
-    records::put_procedure(txn, &p);
+    records::put_procedure(txn, &p)?;
     for c in &cards {
         event(ctx, txn, c, Event::BlueCardProcedureClosed, now)?;
     }

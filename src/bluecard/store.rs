@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::model::{CardRecord, InboxEvent, ProcedureRecord};
 use crate::directory::OrgId;
 use crate::error::Error;
-use crate::store::{Store, StoreError, Txn, codec, keys};
+use crate::store::{Store, StoreError, Txn, keys};
 
 fn card_key(id: &str) -> Vec<u8> {
     keys::key(keys::CARD, &[&keys::var(id.as_bytes())])
@@ -59,13 +59,13 @@ pub fn procedure(store: &Store, id: &str) -> Result<Option<ProcedureRecord>, Sto
 }
 
 /// Writes a procedure.
-pub fn put_procedure(txn: &mut Txn<'_>, p: &ProcedureRecord) {
-    txn.put_sealed(procedure_key(&p.procedure_id), p);
+pub fn put_procedure(txn: &mut Txn<'_>, p: &ProcedureRecord) -> Result<(), StoreError> {
+    txn.put_sealed(procedure_key(&p.procedure_id), p)
 }
 
 /// Writes a card.
-pub fn put_card(txn: &mut Txn<'_>, c: &CardRecord) {
-    txn.put_sealed(card_key(&c.card_id), c);
+pub fn put_card(txn: &mut Txn<'_>, c: &CardRecord) -> Result<(), StoreError> {
+    txn.put_sealed(card_key(&c.card_id), c)
 }
 
 /// Writes a new card's indexes and its pending inbox entry (the feed entry is appended by
@@ -110,12 +110,12 @@ pub fn unpend(txn: &mut Txn<'_>, c: &CardRecord) {
     );
 }
 
-/// Encodes an inbox event.
-pub fn inbox_event(card_id: &str, at: Timestamp) -> Vec<u8> {
-    codec::encode(&InboxEvent {
+/// An inbox event, as the team's feed carries it.
+pub fn inbox_event(card_id: &str, at: Timestamp) -> InboxEvent {
+    InboxEvent {
         card_id: card_id.to_string(),
         at,
-    })
+    }
 }
 
 /// Pending cards of `team` with inbox sequence in `(after, up_to]`, at most `limit`.

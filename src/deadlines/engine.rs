@@ -302,7 +302,7 @@ impl Deadlines {
                 record.clocks[i].due = due;
             }
         }
-        txn.put_record(key, &record);
+        txn.put_record(key, &record)?;
         Ok(breaches)
     }
 
@@ -349,7 +349,7 @@ impl Deadlines {
             let case = record.case.clone();
             let id = self.record_breach(txn, &case, rule, &clock, now, None)?;
             record.clocks[i].state = ClockState::Breached { breach_id: id };
-            txn.put_record(ckey, &record);
+            txn.put_record(ckey, &record)?;
             outcome.breaches += 1;
         }
         Ok(outcome)
@@ -381,7 +381,7 @@ impl Deadlines {
             responsible,
             notify: rule.notify.clone(),
         };
-        txn.put_record(keys::key(keys::BREACH, &[&keys::u64_be(id)]), &breach);
+        txn.put_record(keys::key(keys::BREACH, &[&keys::u64_be(id)]), &breach)?;
         txn.put(
             keys::key(
                 keys::BREACH_BY_CASE,
@@ -410,7 +410,7 @@ impl Deadlines {
             return Ok(());
         }
         breach.resolved_at = Some(at);
-        txn.put_record(key, &breach);
+        txn.put_record(key, &breach)?;
         tracing::info!(breach_id = id, rule = %breach.rule, case_id = %breach.case.id, "deadline breach resolved");
         self.log(txn, BreachEventKind::Resolved, &breach)
     }
@@ -425,11 +425,7 @@ impl Deadlines {
             kind,
             breach: breach.clone(),
         };
-        self.feeds.append(
-            txn,
-            &[keys::BREACH_LOG],
-            crate::store::codec::encode(&entry),
-        )?;
+        self.feeds.append(txn, &[keys::BREACH_LOG], &entry)?;
         Ok(())
     }
 

@@ -51,7 +51,7 @@ pub async fn run(app: Arc<App>) {
             Err(e) => tracing::error!(error = %e, "sweep failed; retrying"),
         }
         tokio::select! {
-            _ = crate::server::stopped(&mut stop) => return,
+            _ = stop.recv() => return,
             _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             _ = async {
                 match moves.as_mut() {

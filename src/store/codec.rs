@@ -14,14 +14,27 @@ pub trait Versioned: Serialize + DeserializeOwned {
     const SCHEMA_VERSION: u8;
 }
 
-/// Encodes `value` with its schema version.
-pub fn encode<T: Versioned>(value: &T) -> Vec<u8> {
+/// Encodes `value` with its schema version; `key` only names the culprit. A value that
+/// cannot be encoded fails its command: nothing is written in its place.
+pub fn encode<T: Versioned>(key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
     let mut out = vec![T::SCHEMA_VERSION];
-    // Writing MessagePack into a Vec cannot fail for the plain data types lacznik stores
-    // (no maps with non-string keys); if it ever did, the record would be empty and the
-    // decoder would report it instead of the writer panicking.
-    let _ = rmp_serde::encode::write_named(&mut out, value);
-    out
+    rmp_serde::encode::write_named(&mut out, value).map_err(|e| StoreError::Codec {
+        key: hex::encode(key),
+        reason: format!("cannot encode: {e}"),
+    })?;
+    Ok(out)
+}
+
+/// SHA-256 of a value's MessagePack encoding with field names: the digest idempotent
+/// commands compare to tell a retry (same content) from a reused id (other content).
+/// Its encoding is fixed: stored digests were taken this way.
+pub fn digest<T: Serialize>(what: &'static str, value: &T) -> Result<[u8; 32], StoreError> {
+    use sha2::{Digest, Sha256};
+    let bytes = rmp_serde::to_vec_named(value).map_err(|e| StoreError::Codec {
+        key: what.to_string(),
+        reason: format!("cannot encode for the digest: {e}"),
+    })?;
+    Ok(Sha256::digest(&bytes).into())
 }
 
 /// Decodes a value written by [`encode`]; `key` is only used to name the culprit.

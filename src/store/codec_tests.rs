@@ -28,7 +28,7 @@ fn round_trip_and_added_optional_field() {
         a: 7,
         b: "x".into(),
     };
-    let bytes = encode(&v);
+    let bytes = encode(b"k", &v).unwrap();
     assert_eq!(bytes[0], 1);
     assert_eq!(decode::<V1>(b"k", &bytes).unwrap(), v);
     let plus: V1Plus = decode(b"k", &bytes).unwrap();
@@ -37,10 +37,14 @@ fn round_trip_and_added_optional_field() {
 
 #[test]
 fn unknown_version_and_garbage_are_errors_not_panics() {
-    let mut bytes = encode(&V1 {
-        a: 1,
-        b: "y".into(),
-    });
+    let mut bytes = encode(
+        b"k",
+        &V1 {
+            a: 1,
+            b: "y".into(),
+        },
+    )
+    .unwrap();
     bytes[0] = 9;
     assert!(decode::<V1>(b"k", &bytes).is_err());
     assert!(decode::<V1>(b"k", &[]).is_err());

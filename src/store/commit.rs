@@ -12,7 +12,7 @@
 //! flush, and feeds publish their durable watermark from there.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -21,7 +21,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::StoreError;
 use super::codec::{self, Versioned};
 use super::engine::{Engine, Entry, WriteBatch};
+use super::health::{Failure, Health, Sentinel};
 use super::keys;
+use super::txn::{Txn, open_sealed};
 use crate::crypto::KeyRing;
 
 /// On-disk format this build writes; refuse to open anything newer.
@@ -48,134 +50,8 @@ pub struct Store {
     engine: Arc<dyn Engine>,
     jobs: mpsc::Sender<Msg>,
     keys: Arc<KeyRing>,
-    poisoned: Arc<AtomicBool>,
+    health: Arc<Health>,
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
-}
-
-/// The view a command gets: reads see the engine plus this command's own writes; writes
-/// are collected into one batch that is applied only if the command succeeds.
-pub struct Txn<'a> {
-    engine: &'a dyn Engine,
-    keys: &'a KeyRing,
-    batch: WriteBatch,
-    overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    counters: &'a mut HashMap<Vec<u8>, u64>,
-    new_counters: HashMap<Vec<u8>, u64>,
-    durable: Vec<Box<dyn FnOnce() + Send>>,
-}
-
-impl Txn<'_> {
-    /// Reads a key as this command sees it.
-    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.overlay.get(key) {
-            Some(v) => Ok(v.clone()),
-            None => self.engine.get(key),
-        }
-    }
-
-    /// Reads and decodes a record.
-    pub fn get_record<T: Versioned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
-        self.get(key)?
-            .map(|bytes| codec::decode(key, &bytes))
-            .transpose()
-    }
-
-    /// Reads and opens a sealed record (one holding personal data).
-    pub fn get_sealed<T: Versioned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
-        self.get(key)?
-            .map(|sealed| open_sealed(self.keys, key, &sealed))
-            .transpose()
-    }
-
-    /// Seals and writes a record holding personal data.
-    pub fn put_sealed<T: Versioned>(&mut self, key: Vec<u8>, value: &T) {
-        let sealed = self.keys.seal(&key, &codec::encode(value));
-        self.put(key, sealed);
-    }
-
-    /// Re-seals a sealed value under the active key (key rotation); returns whether the
-    /// value needed it.
-    pub fn reseal(&mut self, key: &[u8], sealed: &[u8]) -> Result<bool, StoreError> {
-        if KeyRing::key_of(sealed) == Some(self.keys.active_id()) {
-            return Ok(false);
-        }
-        let plain = self.keys.open(key, sealed).map_err(|e| StoreError::Codec {
-            key: hex::encode(key),
-            reason: e.to_string(),
-        })?;
-        let resealed = self.keys.seal(key, &plain);
-        self.put(key.to_vec(), resealed);
-        Ok(true)
-    }
-
-    /// Writes raw bytes.
-    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.overlay.insert(key.clone(), Some(value.clone()));
-        self.batch.put(key, value);
-    }
-
-    /// Encodes and writes a record.
-    pub fn put_record<T: Versioned>(&mut self, key: Vec<u8>, value: &T) {
-        self.put(key, codec::encode(value));
-    }
-
-    /// Removes a key.
-    pub fn delete(&mut self, key: Vec<u8>) {
-        self.overlay.insert(key.clone(), None);
-        self.batch.delete(key);
-    }
-
-    /// Scans the engine (not this command's own uncommitted writes); for reads that look at
-    /// earlier commands only.
-    pub fn scan_committed(
-        &self,
-        start: &[u8],
-        end: &[u8],
-        limit: usize,
-    ) -> Result<Vec<Entry>, StoreError> {
-        self.engine.scan(start, end, limit)
-    }
-
-    /// The last committed entry in `[start, end)` (applied by earlier commands).
-    pub fn scan_last(&self, start: &[u8], end: &[u8]) -> Result<Option<Entry>, StoreError> {
-        self.engine.last(start, end)
-    }
-
-    /// Allocates the next number of the sequence whose keys live under `prefix` (keys are
-    /// `prefix ++ u64 BE`). Numbers start at 1 and have no gaps: a failed command gives its
-    /// numbers back.
-    pub fn next_seq(&mut self, prefix: &[u8]) -> Result<u64, StoreError> {
-        let current = match self.new_counters.get(prefix) {
-            Some(n) => *n,
-            None => match self.counters.get(prefix) {
-                Some(n) => *n,
-                None => {
-                    let end = keys::prefix_end(prefix);
-                    self.engine
-                        .last(prefix, &end)?
-                        .and_then(|(k, _)| keys::trailing_u64(&k))
-                        .unwrap_or(0)
-                }
-            },
-        };
-        let next = current + 1;
-        self.new_counters.insert(prefix.to_vec(), next);
-        Ok(next)
-    }
-
-    /// Runs `f` once the command's batch is durable (never if the flush fails), e.g. to
-    /// wake streams waiting for a feed.
-    pub fn on_durable(&mut self, f: impl FnOnce() + Send + 'static) {
-        self.durable.push(Box::new(f));
-    }
-}
-
-fn open_sealed<T: Versioned>(keys: &KeyRing, key: &[u8], sealed: &[u8]) -> Result<T, StoreError> {
-    let plain = keys.open(key, sealed).map_err(|e| StoreError::Codec {
-        key: hex::encode(key),
-        reason: e.to_string(),
-    })?;
-    codec::decode(key, &plain)
 }
 
 struct Flushing {
@@ -212,26 +88,41 @@ impl Store {
         }
         let (jobs_tx, jobs_rx) = mpsc::channel::<Msg>(QUEUE_DEPTH);
         let (flush_tx, flush_rx) = std::sync::mpsc::channel::<Flushing>();
-        let poisoned = Arc::new(AtomicBool::new(false));
+        let health = Arc::new(Health::default());
 
         let writer_engine = engine.clone();
         let writer_keys = keys.clone();
+        let writer_health = health.clone();
+        let sentinel = Sentinel::new(health.clone(), "lacznik-writer");
         let writer = std::thread::Builder::new()
             .name("lacznik-writer".into())
-            .spawn(move || writer_loop(writer_engine.as_ref(), &writer_keys, jobs_rx, flush_tx))
+            .spawn(move || {
+                writer_loop(
+                    writer_engine.as_ref(),
+                    &writer_keys,
+                    &writer_health,
+                    jobs_rx,
+                    flush_tx,
+                );
+                sentinel.done();
+            })
             .map_err(|e| StoreError::Engine(format!("cannot start writer thread: {e}")))?;
         let flusher_engine = engine.clone();
-        let flusher_poison = poisoned.clone();
+        let flusher_health = health.clone();
+        let sentinel = Sentinel::new(health.clone(), "lacznik-flusher");
         let flusher = std::thread::Builder::new()
             .name("lacznik-flusher".into())
-            .spawn(move || flusher_loop(flusher_engine.as_ref(), flush_rx, &flusher_poison))
+            .spawn(move || {
+                flusher_loop(flusher_engine.as_ref(), flush_rx, &flusher_health);
+                sentinel.done();
+            })
             .map_err(|e| StoreError::Engine(format!("cannot start flusher thread: {e}")))?;
 
         Ok(Store {
             engine,
             jobs: jobs_tx,
             keys,
-            poisoned,
+            health,
             threads: Arc::new(Mutex::new(vec![writer, flusher])),
         })
     }
@@ -241,19 +132,30 @@ impl Store {
     /// The command sees a [`Txn`]; if it returns `Ok`, its writes are applied as one atomic
     /// batch; if it returns `Err`, nothing it wrote is kept. Either way the answer waits
     /// for the next flush, so a command that merely reads a record written by an earlier,
-    /// not yet flushed command never reports it before it is on disk.
+    /// not yet flushed command never reports it before it is on disk. A command that
+    /// panics fails alone with [`StoreError::Panicked`]; the writer goes on with the next.
     pub async fn execute<T, E, F>(&self, command: F) -> Result<T, E>
     where
         F: FnOnce(&mut Txn<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        if self.poisoned.load(Ordering::Acquire) {
+        if !self.health.is_healthy() {
             return Err(StoreError::Poisoned.into());
         }
         let (tx, rx) = oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |txn: &mut Txn<'_>| {
-            let outcome = command(txn);
+            // The closure owns nothing the writer reuses, and its batch is dropped on
+            // failure below, so nothing half-done survives the unwind.
+            let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| command(txn))) {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    tracing::error!(
+                        "a command panicked; nothing of it was applied, the writer goes on"
+                    );
+                    Err(E::from(StoreError::Panicked))
+                }
+            };
             if outcome.is_err() {
                 txn.batch = WriteBatch::default();
                 txn.new_counters.clear();
@@ -321,9 +223,15 @@ impl Store {
         self.engine.scan(start, end, limit)
     }
 
-    /// True until a flush has failed; the health service reports it.
+    /// True until a flush has failed or a store thread has ended; health reports it.
     pub fn is_healthy(&self) -> bool {
-        !self.poisoned.load(Ordering::Acquire)
+        self.health.is_healthy()
+    }
+
+    /// The store's health, for whoever must react the moment it fails (the server turns
+    /// health NOT_SERVING and exits).
+    pub fn health(&self) -> Arc<Health> {
+        self.health.clone()
     }
 
     /// Bytes on disk, for operators and the benchmark.
@@ -361,6 +269,7 @@ impl Store {
 fn writer_loop(
     engine: &dyn Engine,
     keys: &KeyRing,
+    health: &Health,
     mut jobs: mpsc::Receiver<Msg>,
     flusher: std::sync::mpsc::Sender<Flushing>,
 ) {
@@ -403,6 +312,12 @@ fn writer_loop(
                 durable,
                 ..
             } = txn;
+            if !health.is_healthy() {
+                // Queued before the failure: applied to an engine in an unknown state it
+                // could be acknowledged and lost. Refused instead.
+                completion(Err(StoreError::Poisoned));
+                continue;
+            }
             let applied = if batch.is_empty() {
                 Ok(())
             } else {
@@ -423,9 +338,12 @@ fn writer_loop(
                     }));
                 }
                 Err(e) => {
-                    // Nothing of this command was applied (batches are atomic): fail it alone.
+                    // Batches are atomic, so nothing of this command was applied; but the
+                    // engine's state after an I/O error is unknown until a restart
+                    // recovers it, so the store fails and refuses everything after.
                     tracing::error!(error = %e, "applying a command's batch failed");
-                    completion(Err(e));
+                    health.fail(Failure::of(&e));
+                    completion(Err(StoreError::Poisoned));
                 }
             }
         }
@@ -435,28 +353,26 @@ fn writer_loop(
     }
 }
 
-fn flusher_loop(
-    engine: &dyn Engine,
-    rx: std::sync::mpsc::Receiver<Flushing>,
-    poisoned: &AtomicBool,
-) {
+fn flusher_loop(engine: &dyn Engine, rx: std::sync::mpsc::Receiver<Flushing>, health: &Health) {
     while let Ok(first) = rx.recv() {
         let mut waiting = first.completions;
         while let Ok(more) = rx.try_recv() {
             waiting.extend(more.completions);
         }
         let started = std::time::Instant::now();
-        let flushed = if poisoned.load(Ordering::Acquire) {
-            Err(StoreError::Poisoned)
-        } else {
+        let flushed = if health.is_healthy() {
             engine.flush()
+        } else {
+            Err(StoreError::Poisoned)
         };
         metrics::histogram!("lacznik_flush_duration_seconds")
             .record(started.elapsed().as_secs_f64());
         metrics::histogram!("lacznik_flush_commands").record(waiting.len() as f64);
         if let Err(e) = &flushed {
-            tracing::error!(error = %e, "flush failed; refusing further writes");
-            poisoned.store(true, Ordering::Release);
+            if health.is_healthy() {
+                tracing::error!(error = %e, "flush failed; refusing further writes");
+            }
+            health.fail(Failure::of(e));
         }
         for c in waiting {
             let result = match &flushed {

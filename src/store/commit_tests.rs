@@ -1,6 +1,8 @@
 //! Unit tests of `commit`.
 
 use super::*;
+use std::sync::atomic::Ordering;
+
 use crate::store::memory::MemoryEngine;
 
 fn store() -> Store {
@@ -161,4 +163,74 @@ async fn concurrent_writers_share_flushes_and_are_answered_after_one() {
     }
     let flushes = engine.flushes.load(Ordering::SeqCst) - before;
     assert!(flushes < 50, "200 writers took {flushes} flushes");
+}
+
+#[tokio::test]
+async fn a_command_that_panics_fails_alone_and_the_writer_goes_on() {
+    let s = store();
+    let r: Result<(), StoreError> = s
+        .execute(|t| {
+            t.put(b"half".to_vec(), b"done".to_vec());
+            panic!("injected fault: a command's bug");
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::Panicked)), "{r:?}");
+    assert_eq!(
+        s.get(b"half").unwrap(),
+        None,
+        "nothing of the panicked command is kept"
+    );
+    assert!(
+        s.is_healthy(),
+        "one command's panic does not fail the store"
+    );
+    s.execute(|t| {
+        t.put(b"next".to_vec(), b"ok".to_vec());
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(s.get(b"next").unwrap(), Some(b"ok".to_vec()));
+}
+
+#[tokio::test]
+async fn a_store_thread_that_dies_makes_the_store_unhealthy() {
+    let s = store();
+    // Fault injection: a completion callback that panics runs on the flusher thread and
+    // kills it, as a bug there would. No real fault can make that thread end.
+    let r: Result<(), StoreError> = s
+        .execute(|t| {
+            t.put(b"k".to_vec(), b"v".to_vec());
+            t.on_durable(|| panic!("injected fault on the flusher"));
+            Ok(())
+        })
+        .await;
+    assert!(r.is_err(), "the caller is not told OK: {r:?}");
+    let failure = tokio::time::timeout(std::time::Duration::from_secs(5), s.health().failed())
+        .await
+        .expect("the failure is announced");
+    assert_eq!(failure, Failure::ThreadEnded("lacznik-flusher"));
+    assert!(!s.is_healthy());
+    let next: Result<(), StoreError> = s.execute(|_| Ok(())).await;
+    assert!(matches!(next, Err(StoreError::Poisoned)), "{next:?}");
+}
+
+#[tokio::test]
+async fn a_failed_flush_is_announced_at_once_and_refuses_writes() {
+    let engine = Arc::new(MemoryEngine::default());
+    let s = Store::start(engine.clone(), Arc::new(KeyRing::generate())).unwrap();
+    engine.fail_flushes(StoreError::DiskFull(
+        "injected: no space left on device".into(),
+    ));
+    let r: Result<(), StoreError> = s
+        .execute(|t| {
+            t.put(b"k".to_vec(), b"v".to_vec());
+            Ok(())
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::Poisoned)), "{r:?}");
+    // Announced before the caller's answer: no polling interval in between.
+    assert_eq!(s.health().failure(), Some(Failure::DiskFull));
+    let next: Result<(), StoreError> = s.execute(|_| Ok(())).await;
+    assert!(matches!(next, Err(StoreError::Poisoned)), "{next:?}");
 }

@@ -31,7 +31,7 @@ pub struct FjallEngine {
 }
 
 fn engine_err(e: fjall::Error) -> StoreError {
-    StoreError::Engine(e.to_string())
+    StoreError::from_engine(&e)
 }
 
 impl FjallEngine {

@@ -1,5 +1,5 @@
 //! An in-memory [`Engine`] for unit tests of domain logic that do not need a disk.
-//! Integration tests and the server always use sled.
+//! Integration tests and the server always use a real engine on disk.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -7,13 +7,24 @@ use std::sync::Mutex;
 use super::StoreError;
 use super::engine::{Engine, Entry, Op, WriteBatch};
 
-/// A BTreeMap behind a mutex; `flush` is a no-op.
+/// A BTreeMap behind a mutex; `flush` is a no-op unless a test made it fail.
 #[derive(Default)]
 pub struct MemoryEngine {
     map: Mutex<BTreeMap<Vec<u8>, Vec<u8>>>,
+    /// Injected flush failure: (is it "disk full", message).
+    flush_error: Mutex<Option<(bool, String)>>,
 }
 
 impl MemoryEngine {
+    /// Fault injection for unit tests: every later flush fails with `e` (as
+    /// [`StoreError::DiskFull`] if `e` is one, else as an engine error).
+    pub fn fail_flushes(&self, e: StoreError) {
+        *self.flush_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(match e {
+            StoreError::DiskFull(m) => (true, m),
+            other => (false, other.to_string()),
+        });
+    }
+
     fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<Vec<u8>, Vec<u8>>> {
         // A panic while holding the lock can only come from a test; the map stays usable.
         self.map.lock().unwrap_or_else(|p| p.into_inner())
@@ -60,7 +71,11 @@ impl Engine for MemoryEngine {
         Ok(())
     }
     fn flush(&self) -> Result<(), StoreError> {
-        Ok(())
+        match &*self.flush_error.lock().unwrap_or_else(|p| p.into_inner()) {
+            None => Ok(()),
+            Some((true, m)) => Err(StoreError::DiskFull(m.clone())),
+            Some((false, m)) => Err(StoreError::Engine(m.clone())),
+        }
     }
     fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(0)

@@ -19,16 +19,20 @@ pub mod codec;
 pub mod commit;
 pub mod engine;
 pub mod fjall_engine;
+pub mod health;
 pub mod keys;
 pub mod memory;
 pub mod rewrite;
 pub mod sled_engine;
+pub mod txn;
 
 use std::path::Path;
 use std::sync::Arc;
 
-pub use commit::{Store, Txn};
+pub use commit::Store;
 pub use engine::{Engine, Entry, WriteBatch};
+pub use health::Failure;
+pub use txn::Txn;
 
 /// Errors of the storage layer. They never carry record contents, only what failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,13 +59,51 @@ pub enum StoreError {
         /// The newest version this build understands.
         supported: u32,
     },
-    /// A flush failed earlier; the store refuses further writes rather than acknowledge
-    /// something that may not be on disk.
-    #[error("store is unavailable after a failed flush; restart the server")]
+    /// The disk holding the data directory is full (ENOSPC or a quota).
+    #[error(
+        "the disk holding the data directory is full ({0}); free space, then start the server again"
+    )]
+    DiskFull(String),
+    /// A flush failed earlier (or a store thread ended); the store refuses further writes
+    /// rather than acknowledge something that may not be on disk, and the server restarts.
+    #[error("the store refuses writes after a failure (see the log); the server is restarting")]
     Poisoned,
+    /// The command panicked on the writer; nothing of it was applied.
+    #[error("a command failed unexpectedly and was not applied")]
+    Panicked,
     /// The store is shutting down.
     #[error("store is closed")]
     Closed,
+}
+
+impl StoreError {
+    /// An engine's error, as [`StoreError::DiskFull`] when an I/O error anywhere in its
+    /// source chain says the disk is full (ENOSPC, EDQUOT), else [`StoreError::Engine`].
+    pub fn from_engine(e: &(dyn std::error::Error + 'static)) -> StoreError {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(c) = cause {
+            if let Some(io) = c.downcast_ref::<std::io::Error>() {
+                if is_disk_full(io) {
+                    return StoreError::DiskFull(io.to_string());
+                }
+            }
+            cause = c.source();
+        }
+        let text = e.to_string();
+        // sled copies I/O errors into new ones with the original only in the message.
+        if text.contains("No space left on device") || text.contains("StorageFull") {
+            return StoreError::DiskFull(text);
+        }
+        StoreError::Engine(text)
+    }
+}
+
+/// ENOSPC (28) and EDQUOT (122 on Linux) mean "no room", whatever the kind says.
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    ) || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
 /// Which embedded engine holds a data directory. Each keeps its files in its own
@@ -150,6 +192,38 @@ pub fn open_engine(
     })
 }
 
+/// Room a server needs on the data directory's disk to start: written, synced and removed
+/// before the engine opens. A tiny write can still fit in a file's last page on a full
+/// disk, so the probe is large enough to need fresh blocks.
+pub const START_PROBE_BYTES: usize = 1 << 20;
+
+/// Proves at start that the data directory's disk takes writes (room, not read-only, no
+/// quota hit), so a server on a full disk says so and exits instead of failing at the
+/// first client's request.
+pub fn probe_space(dir: &Path) -> Result<(), StoreError> {
+    use std::io::Write;
+    let io = |e: std::io::Error| {
+        if is_disk_full(&e) {
+            StoreError::DiskFull(format!(
+                "{}: {e}; lacznik needs at least {} MiB free to start",
+                dir.display(),
+                START_PROBE_BYTES >> 20
+            ))
+        } else {
+            StoreError::Engine(format!("{} does not take writes: {e}", dir.display()))
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let path = dir.join(".space-probe");
+    let written = std::fs::File::create(&path).and_then(|mut f| {
+        f.write_all(&vec![0u8; START_PROBE_BYTES])?;
+        f.sync_all()
+    });
+    let removed = std::fs::remove_file(&path);
+    written.map_err(io)?;
+    removed.map_err(io)
+}
+
 /// Opens the engine under `dir` and starts the writer, the form the server uses.
 pub fn open(
     dir: &Path,
@@ -157,6 +231,7 @@ pub fn open(
     cache_bytes: u64,
     keys: Arc<crate::crypto::KeyRing>,
 ) -> Result<Store, StoreError> {
+    probe_space(dir)?;
     let engine = open_engine(dir, kind, cache_bytes, std::time::Duration::from_secs(5))?;
     Store::start(engine, keys)
 }

@@ -17,7 +17,7 @@ pub struct SledEngine {
 }
 
 fn engine_err(e: sled::Error) -> StoreError {
-    StoreError::Engine(e.to_string())
+    StoreError::from_engine(&e)
 }
 
 impl SledEngine {

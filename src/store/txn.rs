@@ -1,0 +1,152 @@
+//! The view a command gets of the store while it runs on the writer: reads see the engine
+//! plus the command's own writes; writes collect into one batch that is applied only if
+//! the command succeeds. Encoding or sealing that fails fails the command: nothing wrong
+//! or empty is ever written in a record's place.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::StoreError;
+use super::codec::{self, Versioned};
+use super::engine::{Engine, Entry, WriteBatch};
+use super::keys;
+use crate::crypto::KeyRing;
+
+/// The view a command gets: reads see the engine plus this command's own writes; writes
+/// are collected into one batch that is applied only if the command succeeds.
+pub struct Txn<'a> {
+    pub(super) engine: &'a dyn Engine,
+    pub(super) keys: &'a KeyRing,
+    pub(super) batch: WriteBatch,
+    pub(super) overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pub(super) counters: &'a mut HashMap<Vec<u8>, u64>,
+    pub(super) new_counters: HashMap<Vec<u8>, u64>,
+    pub(super) durable: Vec<Box<dyn FnOnce() + Send>>,
+}
+
+impl Txn<'_> {
+    /// Reads a key as this command sees it.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.overlay.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.engine.get(key),
+        }
+    }
+
+    /// Reads and decodes a record.
+    pub fn get_record<T: Versioned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        self.get(key)?
+            .map(|bytes| codec::decode(key, &bytes))
+            .transpose()
+    }
+
+    /// Reads and opens a sealed record (one holding personal data).
+    pub fn get_sealed<T: Versioned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        self.get(key)?
+            .map(|sealed| open_sealed(self.keys, key, &sealed))
+            .transpose()
+    }
+
+    /// Seals and writes a record holding personal data.
+    pub fn put_sealed<T: Versioned>(&mut self, key: Vec<u8>, value: &T) -> Result<(), StoreError> {
+        let sealed = seal(self.keys, &key, &codec::encode(&key, value)?)?;
+        self.put(key, sealed);
+        Ok(())
+    }
+
+    /// Re-seals a sealed value under the active key (key rotation); returns whether the
+    /// value needed it.
+    pub fn reseal(&mut self, key: &[u8], sealed: &[u8]) -> Result<bool, StoreError> {
+        if KeyRing::key_of(sealed) == Some(self.keys.active_id()) {
+            return Ok(false);
+        }
+        let plain = self.keys.open(key, sealed).map_err(|e| StoreError::Codec {
+            key: hex::encode(key),
+            reason: e.to_string(),
+        })?;
+        let resealed = seal(self.keys, key, &plain)?;
+        self.put(key.to_vec(), resealed);
+        Ok(true)
+    }
+
+    /// Writes raw bytes.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.overlay.insert(key.clone(), Some(value.clone()));
+        self.batch.put(key, value);
+    }
+
+    /// Encodes and writes a record.
+    pub fn put_record<T: Versioned>(&mut self, key: Vec<u8>, value: &T) -> Result<(), StoreError> {
+        let bytes = codec::encode(&key, value)?;
+        self.put(key, bytes);
+        Ok(())
+    }
+
+    /// Removes a key.
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.overlay.insert(key.clone(), None);
+        self.batch.delete(key);
+    }
+
+    /// Scans the engine (not this command's own uncommitted writes); for reads that look at
+    /// earlier commands only.
+    pub fn scan_committed(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        self.engine.scan(start, end, limit)
+    }
+
+    /// The last committed entry in `[start, end)` (applied by earlier commands).
+    pub fn scan_last(&self, start: &[u8], end: &[u8]) -> Result<Option<Entry>, StoreError> {
+        self.engine.last(start, end)
+    }
+
+    /// Allocates the next number of the sequence whose keys live under `prefix` (keys are
+    /// `prefix ++ u64 BE`). Numbers start at 1 and have no gaps: a failed command gives its
+    /// numbers back.
+    pub fn next_seq(&mut self, prefix: &[u8]) -> Result<u64, StoreError> {
+        let current = match self.new_counters.get(prefix) {
+            Some(n) => *n,
+            None => match self.counters.get(prefix) {
+                Some(n) => *n,
+                None => {
+                    let end = keys::prefix_end(prefix);
+                    self.engine
+                        .last(prefix, &end)?
+                        .and_then(|(k, _)| keys::trailing_u64(&k))
+                        .unwrap_or(0)
+                }
+            },
+        };
+        let next = current + 1;
+        self.new_counters.insert(prefix.to_vec(), next);
+        Ok(next)
+    }
+
+    /// Runs `f` once the command's batch is durable (never if the flush fails), e.g. to
+    /// wake streams waiting for a feed.
+    pub fn on_durable(&mut self, f: impl FnOnce() + Send + 'static) {
+        self.durable.push(Box::new(f));
+    }
+}
+
+pub(super) fn open_sealed<T: Versioned>(
+    keys: &KeyRing,
+    key: &[u8],
+    sealed: &[u8],
+) -> Result<T, StoreError> {
+    let plain = keys.open(key, sealed).map_err(|e| StoreError::Codec {
+        key: hex::encode(key),
+        reason: e.to_string(),
+    })?;
+    codec::decode(key, &plain)
+}
+
+fn seal(keys: &KeyRing, key: &[u8], plain: &[u8]) -> Result<Vec<u8>, StoreError> {
+    keys.seal(key, plain).map_err(|e| StoreError::Codec {
+        key: hex::encode(key),
+        reason: e.to_string(),
+    })
+}
