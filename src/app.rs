@@ -10,6 +10,17 @@ use crate::directory::Directory;
 use crate::feed::Feeds;
 use crate::store::Store;
 
+impl App {
+    /// The sweeper's narrow view of the application.
+    pub fn sweeper(&self) -> crate::deadlines::sweeper::Sweeper {
+        crate::deadlines::sweeper::Sweeper {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            deadlines: self.deadlines.clone(),
+        }
+    }
+}
+
 /// Everything a handler may need, built once at start-up.
 pub struct App {
     /// The configuration the server started with.
@@ -24,8 +35,6 @@ pub struct App {
     pub deadlines: Arc<Deadlines>,
     /// Durable watermarks of the feeds (police streams, Blue Card inboxes, breach log).
     pub feeds: Feeds,
-    /// Per-organisation in-flight limits.
-    pub org_limiter: crate::api::limits::OrgLimiter,
     /// Becomes `true` when the server shuts down, so streams end and let it drain.
     pub shutdown: crate::shutdown::Shutdown,
 }

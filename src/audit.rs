@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 use crate::store::codec::{self, Versioned};
 use crate::store::{Store, StoreError, Txn, keys};
 
+pub mod scope;
+
 /// One audit entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {

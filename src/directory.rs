@@ -36,7 +36,7 @@ use crate::teryt::GminaCode;
 
 mod org;
 
-pub use org::{ORG_ID_MAX_LEN, OrgId, OrgIdError, OrgKind};
+pub use org::{Actor, ORG_ID_MAX_LEN, OrgId, OrgIdError, OrgKind};
 
 fn default_true() -> bool {
     true

@@ -7,11 +7,13 @@
 //! store's `on_durable` callbacks, and reads stop at it. So a client can never hold a
 //! cursor past an entry that a crash could take back.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
+use crate::error::Error;
+use crate::shutdown::Shutdown;
 use crate::store::codec::Versioned;
 use crate::store::{Store, StoreError, Txn, keys};
 
@@ -116,4 +118,112 @@ impl Feeds {
             .filter_map(|(k, v)| keys::trailing_u64(&k).map(|s| (s, v)))
             .collect())
     }
+}
+
+/// Follows one feed for a stream: replays the entries after the client's cursor, then
+/// waits for the durable watermark to move, so replay after a restart and live delivery
+/// are one code path. Ends (`None`) on shutdown. Cancel-safe: dropping a pending
+/// [`Follower::next`] loses nothing.
+pub struct Follower {
+    store: Store,
+    prefix: Vec<u8>,
+    after: u64,
+    mark: watch::Receiver<u64>,
+    stop: Shutdown,
+    batch: VecDeque<(u64, Vec<u8>)>,
+}
+
+impl Follower {
+    /// A follower of the feed under `prefix` from just after `after`.
+    pub fn new(
+        store: Store,
+        prefix: Vec<u8>,
+        after: u64,
+        mark: watch::Receiver<u64>,
+        stop: Shutdown,
+    ) -> Follower {
+        Follower {
+            store,
+            prefix,
+            after,
+            mark,
+            stop,
+            batch: VecDeque::new(),
+        }
+    }
+
+    /// The next durable entry (sequence, stored bytes), waiting for one if need be.
+    pub async fn next(&mut self) -> Option<Result<(u64, Vec<u8>), StoreError>> {
+        loop {
+            if let Some(entry) = self.batch.pop_front() {
+                self.after = entry.0;
+                return Some(Ok(entry));
+            }
+            let up_to = *self.mark.borrow_and_update();
+            match Feeds::read(&self.store, &self.prefix, self.after, up_to, 256) {
+                Err(e) => return Some(Err(e)),
+                Ok(b) if !b.is_empty() => {
+                    self.batch.extend(b);
+                    continue;
+                }
+                Ok(_) => {}
+            }
+            tokio::select! {
+                r = self.mark.changed() => if r.is_err() { return None },
+                _ = self.stop.recv() => return None,
+            }
+        }
+    }
+}
+
+/// The cursor a client gets for entry `seq` of this store: the store's id and the
+/// sequence (`<store id>:<seq>`), opaque to clients.
+pub fn cursor(store: &Store, seq: u64) -> String {
+    format!("{}:{seq}", store.identity().id)
+}
+
+/// Reads a client's cursor of a feed whose durable end is `end` (empty = from the start):
+/// a cursor of another data directory is FAILED_PRECONDITION and one past the end
+/// OUT_OF_RANGE, each saying what to do, instead of silently skipping events.
+pub fn parse_cursor(store: &Store, field: &str, token: &str, end: u64) -> Result<u64, Error> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Ok(0);
+    }
+    let identity = store.identity();
+    let malformed = || Error::invalid(field, "not a cursor returned by this server");
+    let seq = match token.split_once(':') {
+        Some((id, seq)) => {
+            let seq: u64 = seq.parse().map_err(|_| malformed())?;
+            if id != identity.id {
+                return Err(Error::FailedPrecondition(format!(
+                    "{field} was issued by another lacznik store ({id}), not this one ({}): \
+                     it belongs to an earlier data directory. Discard the saved cursor and \
+                     start with an empty one, which replays every event this store holds",
+                    identity.id
+                )));
+            }
+            seq
+        }
+        // A bare sequence number from before cursors named their store: only a store
+        // that existed then accepts it.
+        None if identity.legacy_cursors => token.parse().map_err(|_| malformed())?,
+        None => {
+            token.parse::<u64>().map_err(|_| malformed())?;
+            return Err(Error::FailedPrecondition(format!(
+                "{field} names no store (a cursor of an older lacznik or another data \
+                 directory); this store ({}) was created later. Discard the saved cursor \
+                 and start with an empty one, which replays every event this store holds",
+                identity.id
+            )));
+        }
+    };
+    if seq > end {
+        return Err(Error::OutOfRange(format!(
+            "{field} points past the end of this feed ({end} events): the store was \
+             probably restored from an older backup. Start with an empty cursor to replay \
+             every event it holds"
+        )));
+    }
+    Ok(seq)
 }

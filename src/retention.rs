@@ -239,16 +239,19 @@ impl From<StoreError> for PurgeAbort {
 /// The server's own purge: once at start (after the catch-up sweep) and then every
 /// `purge_every_hours`, at the server's clock (a simulated clock in tests). Does nothing
 /// unless both retention settings are present (checked when the configuration loads).
-pub async fn run_schedule(app: std::sync::Arc<crate::app::App>) {
-    let r = &app.config.retention;
-    let (Some(days), Some(hours)) = (r.keep_closed_days, r.purge_every_hours) else {
+pub async fn run_schedule(
+    store: Store,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    policy: crate::config::RetentionSection,
+    mut stop: crate::shutdown::Shutdown,
+) {
+    let (Some(days), Some(hours)) = (policy.keep_closed_days, policy.purge_every_hours) else {
         return;
     };
     let keep = SignedDuration::from_hours(i64::from(days) * 24);
     let every = std::time::Duration::from_secs(u64::from(hours) * 3600);
-    let mut stop = app.shutdown.clone();
     loop {
-        if let Err(e) = purge(&app.store, app.clock.now(), keep, false).await {
+        if let Err(e) = purge(&store, clock.now(), keep, false).await {
             tracing::error!(error = %e, "retention purge failed; next attempt at the next interval");
         }
         tokio::select! {

@@ -18,6 +18,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::Connected;
 
+use crate::api::layer::{CallLayer, CallState};
+use crate::api::limits::OrgLimiter;
 use crate::api::pb;
 use crate::api::{
     admin::AdminApi, assistance::AssistanceApi, blue_card::BlueCardApi, breach::BreachApi,
@@ -193,7 +195,6 @@ pub async fn serve_with_clock(
     let (trigger, shutdown_rx) = Trigger::new();
     let trigger = Arc::new(trigger);
     let feeds = crate::feed::Feeds::default();
-    let config_limits_per_org = config.limits.per_org_in_flight;
     let app = Arc::new(App {
         config,
         directory,
@@ -201,7 +202,6 @@ pub async fn serve_with_clock(
         clock,
         deadlines: Arc::new(crate::deadlines::Deadlines::new(rules, feeds.clone())),
         feeds,
-        org_limiter: crate::api::limits::OrgLimiter::new(config_limits_per_org),
         shutdown: shutdown_rx.clone(),
     });
     let on_signal = trigger.clone();
@@ -258,7 +258,8 @@ async fn run(
     ));
     // Catch up on deadlines that passed while the server was down before serving anyone,
     // so the first ListBreaches already shows them.
-    match crate::deadlines::sweeper::sweep_now(&app).await {
+    let sweeper = app.sweeper();
+    match sweeper.sweep_now().await {
         Ok(o) if o.breaches > 0 => tracing::warn!(
             breaches = o.breaches,
             "recorded breaches that fell due while the server was down"
@@ -266,8 +267,13 @@ async fn run(
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "start-up sweep failed"),
     }
-    tokio::spawn(crate::deadlines::sweeper::run(app.clone()));
-    tokio::spawn(crate::retention::run_schedule(app.clone()));
+    tokio::spawn(sweeper.run(stop.clone()));
+    tokio::spawn(crate::retention::run_schedule(
+        app.store.clone(),
+        app.clock.clone(),
+        app.config.retention.clone(),
+        stop.clone(),
+    ));
     if app.config.metrics.enabled {
         match (
             crate::monitoring::handle(),
@@ -326,6 +332,12 @@ async fn run(
         .concurrency_limit_per_connection(limits.per_connection_in_flight.max(1))
         .max_concurrent_streams(Some(limits.max_concurrent_streams.max(1)))
         .timeout(Duration::from_secs(limits.request_timeout_secs.max(1)))
+        .layer(CallLayer::new(CallState {
+            directory: app.directory.clone(),
+            limiter: OrgLimiter::new(limits.per_org_in_flight),
+            store: app.store.clone(),
+            clock: app.clock.clone(),
+        }))
         .layer(tower::util::MapResponseLayer::new(
             crate::api::status::rewrite_oversize::<tonic::body::Body>,
         ))

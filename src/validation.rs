@@ -120,3 +120,21 @@ pub fn signatory(c: &mut Checker, field: &str, s: &Option<Signatory>) {
         }
     }
 }
+
+/// A case id chosen by the client (request, card, procedure): a UUID, normalised to
+/// lower-case hyphenated form; anything else is a violation of `field`.
+pub fn case_id(c: &mut Checker, field: &str, raw: &str) -> Option<String> {
+    match uuid::Uuid::parse_str(raw.trim()) {
+        Ok(u) if !u.is_nil() => Some(u.hyphenated().to_string()),
+        _ => {
+            c.add(field, "must be a UUID chosen by the client");
+            None
+        }
+    }
+}
+
+/// The form a case id is looked up by (trimmed, lower case), so a lookup never fails on
+/// how the client spelled a valid id.
+pub fn normalise_id(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}

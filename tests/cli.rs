@@ -87,10 +87,10 @@ async fn the_cli_walks_a_request_and_a_card_with_the_example_files() {
         watched.contains("NEW") && watched.contains(&id),
         "{watched}"
     );
-    assert_eq!(
-        std::fs::read_to_string(scratch.path().join("assistance.cursor")).unwrap(),
-        "1"
-    );
+    // The saved cursor names this store and the first event (`<store id>:1`).
+    let saved = std::fs::read_to_string(scratch.path().join("assistance.cursor")).unwrap();
+    let (store, seq) = saved.split_once(':').expect("<store id>:<seq>");
+    assert_eq!((store.len(), seq), (16, "1"), "{saved}");
     cli.ok("kmp-torun", &["assistance", "ack", &id, "received"]);
     let accepted = cli.ok("kmp-torun", &["assistance", "ack", &id, "accepted"]);
     assert!(accepted.contains("state: ACCEPTED"), "{accepted}");

@@ -74,7 +74,11 @@ async fn pulls_resume_after_a_restart_without_gap_or_reordering() {
         let cursors: Vec<u64> = page
             .cards
             .iter()
-            .map(|c| c.cursor.parse().unwrap())
+            .map(|c| {
+                let (store, seq) = c.cursor.split_once(':').expect("<store id>:<seq>");
+                assert_eq!(store.len(), 16, "{}", c.cursor);
+                seq.parse().unwrap()
+            })
             .collect();
         assert!(cursors.windows(2).all(|w| w[0] < w[1]), "cursors increase");
         got.extend(

@@ -137,10 +137,10 @@ async fn the_example_integrations_work_end_to_end() {
         out.contains("-> ASSISTANCE_REQUEST_STATE_COMPLETED"),
         "{out}"
     );
-    assert_eq!(
-        std::fs::read_to_string(scratch.path().join("dispatch.cursor")).unwrap(),
-        "1"
-    );
+    // The saved cursor names this store and the first event (`<store id>:1`).
+    let saved = std::fs::read_to_string(scratch.path().join("dispatch.cursor")).unwrap();
+    let (store, seq) = saved.trim().split_once(':').expect("<store id>:<seq>");
+    assert_eq!((store.len(), seq), (16, "1"), "{saved}");
 
     // A card for Łazy, then the chair's inbox script.
     let mut cards = lacznik::api::pb::blue_card_service_client::BlueCardServiceClient::new(

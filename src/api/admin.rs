@@ -6,11 +6,12 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{ts_required, ts_to_pb};
 use super::pb;
-use super::{Caller, call};
+use super::split;
 use crate::app::App;
 use crate::directory::{OrgKind, Organization};
 use crate::error::Error;
 use crate::teryt::GminaCode;
+use crate::training;
 
 /// The service implementation; holds the shared application state.
 pub struct AdminApi {
@@ -75,152 +76,82 @@ impl pb::admin_service_server::AdminService for AdminApi {
         &self,
         request: Request<pb::WhoAmIRequest>,
     ) -> Result<Response<pb::WhoAmIResponse>, Status> {
-        call(
-            &self.app,
-            "WhoAmI",
-            request,
-            |caller: Caller, _| async move {
-                Ok(pb::WhoAmIResponse {
-                    organization: Some(org_to_pb(&caller.org)),
-                })
-            },
-        )
-        .await
+        let (caller, _) = split(request)?;
+        Ok(Response::new(pb::WhoAmIResponse {
+            organization: Some(org_to_pb(&caller.org)),
+        }))
     }
 
     async fn list_organizations(
         &self,
         request: Request<pb::ListOrganizationsRequest>,
     ) -> Result<Response<pb::ListOrganizationsResponse>, Status> {
-        let app = self.app.clone();
-        call(
-            &self.app,
-            "ListOrganizations",
-            request,
-            |_caller, req| async move {
-                let kind = kind_from_pb(req.kind)?;
-                let gmina = if req.gmina.is_empty() {
-                    None
-                } else {
-                    Some(req.gmina.parse::<GminaCode>().map_err(|e| {
-                        Error::invalid("gmina", format!("not a valid TERYT gmina code: {e}"))
-                    })?)
-                };
-                let organizations = app
-                    .directory
-                    .iter()
-                    .filter(|o| kind.is_none_or(|k| o.kind == k))
-                    .filter(|o| gmina.is_none_or(|g| o.gminas.contains(&g)))
-                    .map(org_to_pb)
-                    .collect();
-                Ok(pb::ListOrganizationsResponse { organizations })
-            },
-        )
-        .await
+        let (_caller, req) = split(request)?;
+        let kind = kind_from_pb(req.kind)?;
+        let gmina = if req.gmina.is_empty() {
+            None
+        } else {
+            let g = req.gmina.parse::<GminaCode>().map_err(|e| {
+                Error::invalid("gmina", format!("not a valid TERYT gmina code: {e}"))
+            })?;
+            Some(g)
+        };
+        let organizations = self
+            .app
+            .directory
+            .iter()
+            .filter(|o| kind.is_none_or(|k| o.kind == k))
+            .filter(|o| gmina.is_none_or(|g| o.gminas.contains(&g)))
+            .map(org_to_pb)
+            .collect();
+        Ok(Response::new(pb::ListOrganizationsResponse {
+            organizations,
+        }))
     }
 
     async fn now(
         &self,
         request: Request<pb::NowRequest>,
     ) -> Result<Response<pb::NowResponse>, Status> {
-        let app = self.app.clone();
-        call(&self.app, "Now", request, |_caller, _| async move {
-            Ok(pb::NowResponse {
-                now: Some(ts_to_pb(app.clock.now())),
-                simulated: app.clock.simulated().is_some(),
-            })
-        })
-        .await
+        split(request)?;
+        Ok(Response::new(pb::NowResponse {
+            now: Some(ts_to_pb(self.app.clock.now())),
+            simulated: self.app.clock.simulated().is_some(),
+        }))
     }
 
     async fn advance_clock(
         &self,
         request: Request<pb::AdvanceClockRequest>,
     ) -> Result<Response<pb::AdvanceClockResponse>, Status> {
-        let app = self.app.clone();
-        call(
-            &self.app,
-            "AdvanceClock",
-            request,
-            |caller, req| async move {
-                // Authorisation and mode are judged before the argument.
-                require_admin(&caller)?;
-                simulated(&app)?;
-                let by = match req.by {
-                    Some(d) if d.seconds >= 0 && (0..1_000_000_000).contains(&d.nanos) => {
-                        jiff::SignedDuration::new(d.seconds, d.nanos)
-                    }
-                    Some(_) => {
-                        return Err(Error::invalid(
-                            "by",
-                            "must be a valid, non-negative duration",
-                        ));
-                    }
-                    None => return Err(Error::invalid("by", "required")),
-                };
-                let now = move_clock(&app, &caller, |c| {
-                    c.advance(by)
-                        .map_err(|e| Error::invalid("by", e.to_string()))
-                })
-                .await?;
-                Ok(pb::AdvanceClockResponse { now: Some(now) })
-            },
-        )
-        .await
+        let (caller, req) = split(request)?;
+        // Authorisation and mode are judged before the argument.
+        training::clock_for(&self.app, &caller.org)?;
+        let by = match req.by {
+            Some(d) if d.seconds >= 0 && (0..1_000_000_000).contains(&d.nanos) => {
+                jiff::SignedDuration::new(d.seconds, d.nanos)
+            }
+            Some(_) => {
+                return Err(Error::invalid("by", "must be a valid, non-negative duration").into());
+            }
+            None => return Err(Error::invalid("by", "required").into()),
+        };
+        let now = training::advance(&self.app, &caller.org, by).await?;
+        Ok(Response::new(pb::AdvanceClockResponse {
+            now: Some(ts_to_pb(now)),
+        }))
     }
 
     async fn set_clock(
         &self,
         request: Request<pb::SetClockRequest>,
     ) -> Result<Response<pb::SetClockResponse>, Status> {
-        let app = self.app.clone();
-        call(&self.app, "SetClock", request, |caller, req| async move {
-            require_admin(&caller)?;
-            simulated(&app)?;
-            let to =
-                ts_required("to", req.to.as_ref()).map_err(|v| Error::InvalidArgument(vec![v]))?;
-            let now = move_clock(&app, &caller, |c| {
-                c.set(to).map_err(|e| Error::invalid("to", e.to_string()))
-            })
-            .await?;
-            Ok(pb::SetClockResponse { now: Some(now) })
-        })
-        .await
+        let (caller, req) = split(request)?;
+        training::clock_for(&self.app, &caller.org)?;
+        let to = ts_required("to", req.to.as_ref()).map_err(|v| Error::InvalidArgument(vec![v]))?;
+        let now = training::set(&self.app, &caller.org, to).await?;
+        Ok(Response::new(pb::SetClockResponse {
+            now: Some(ts_to_pb(now)),
+        }))
     }
-}
-
-fn require_admin(caller: &Caller) -> Result<(), Error> {
-    if caller.org.kind == OrgKind::Admin {
-        Ok(())
-    } else {
-        Err(Error::PermissionDenied(format!(
-            "only admin organisations may move the clock; {} is a {}",
-            caller.org.id,
-            caller.org.kind.as_str()
-        )))
-    }
-}
-
-fn simulated(app: &App) -> Result<&crate::clock::SimulatedClock, Error> {
-    app.clock.simulated().ok_or_else(|| {
-        Error::FailedPrecondition(
-            "the server runs on the real clock; start it with --simulated-clock to move time"
-                .into(),
-        )
-    })
-}
-
-/// Moves the simulated clock, then sweeps at once so that breaches due by the new instant
-/// are recorded when the call returns (deterministic for training and black-box tests).
-async fn move_clock(
-    app: &App,
-    caller: &Caller,
-    mv: impl FnOnce(&crate::clock::SimulatedClock) -> Result<jiff::Timestamp, Error>,
-) -> Result<prost_types::Timestamp, Error> {
-    require_admin(caller)?;
-    let clock = simulated(app)?;
-    let now = mv(clock)?;
-    tracing::info!(now = %now, "simulated clock moved");
-    crate::deadlines::sweeper::sweep_now(app).await?;
-    Ok(ts_to_pb(now))
 }

@@ -258,6 +258,11 @@ pub fn deadlines_pb(clocks: &[ClockRecord]) -> Vec<pb::Deadline> {
         .collect()
 }
 
+/// The detailed view (record, deadlines, breaches) on the wire.
+pub fn detailed_pb(d: &crate::assistance::service::Detailed) -> pb::AssistanceRequest {
+    record_pb(&d.record, Some((&d.clocks, &d.breaches)))
+}
+
 /// A record to wire; `details` adds history, deadlines and breaches (Get) or not (List).
 pub fn record_pb(
     r: &AssistanceRecord,

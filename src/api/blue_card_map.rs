@@ -6,6 +6,7 @@ use super::breach::breach_to_pb;
 use super::convert::{ts_from_pb, ts_to_pb};
 use super::pb;
 use crate::bluecard::model::*;
+use crate::bluecard::service::{DetailedCard, ProcedureView};
 use crate::bluecard::validate::{RawCardB, RawCardContent};
 use crate::deadlines::{Breach, ClockRecord};
 use crate::error::FieldViolation;
@@ -295,4 +296,15 @@ pub fn procedure_pb(
         }),
         breaches: breaches.iter().map(breach_to_pb).collect(),
     }
+}
+
+/// A card with its deadlines and breaches on the wire.
+pub fn detailed_card_pb(d: &DetailedCard) -> pb::BlueCard {
+    card_pb(&d.card, d.closed, Some((&d.clocks, &d.breaches)))
+}
+
+/// A procedure as the caller may see it, on the wire.
+pub fn view_pb(v: &ProcedureView) -> pb::Procedure {
+    let cards = v.cards.iter().map(detailed_card_pb).collect();
+    procedure_pb(&v.procedure, cards, &v.breaches, v.for_team)
 }

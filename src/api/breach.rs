@@ -8,14 +8,14 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-use super::convert::{cursor, page_size, ts_from_pb, ts_to_pb};
-use super::{call, pb};
+use super::convert::{page_size, page_token, ts_from_pb, ts_to_pb};
+use super::{pb, split};
 use crate::app::App;
 use crate::deadlines::{self, Breach, BreachEventKind, BreachFilter, BreachLogEntry, CaseKind};
 use crate::directory::Organization;
 use crate::error::Error;
-use crate::feed::Feeds;
-use crate::store::{codec, keys};
+use crate::feed::{self, Follower};
+use crate::store::codec;
 
 /// The service implementation.
 pub struct BreachApi {
@@ -95,30 +95,23 @@ impl pb::breach_service_server::BreachService for BreachApi {
         &self,
         request: Request<pb::ListBreachesRequest>,
     ) -> Result<Response<pb::ListBreachesResponse>, Status> {
-        let app = self.app.clone();
-        call(
-            &self.app,
-            "ListBreaches",
-            request,
-            |caller, req| async move {
-                let filter = filter_from_pb(&req)?;
-                let size = page_size("page_size", req.page_size, 100, 1000)
-                    .map_err(|v| Error::InvalidArgument(vec![v]))?;
-                let after = cursor("page_token", &req.page_token)
-                    .map_err(|v| Error::InvalidArgument(vec![v]))?;
-                let (breaches, more) =
-                    deadlines::breach::list(&app.store, &caller.org, &filter, after, size)?;
-                let next_page_token = match (more, breaches.last()) {
-                    (true, Some(b)) => b.id.to_string(),
-                    _ => String::new(),
-                };
-                Ok(pb::ListBreachesResponse {
-                    breaches: breaches.iter().map(breach_to_pb).collect(),
-                    next_page_token,
-                })
-            },
-        )
-        .await
+        let (caller, req) = split(request)?;
+        let filter = filter_from_pb(&req)?;
+        let size = page_size("page_size", req.page_size, 100, 1000)
+            .map_err(|v| Error::InvalidArgument(vec![v]))?;
+        let after = page_token("page_token", &req.page_token)
+            .map_err(|v| Error::InvalidArgument(vec![v]))?;
+        let (breaches, more) =
+            deadlines::breach::list(&self.app.store, &caller.org, &filter, after, size)
+                .map_err(Error::from)?;
+        let next_page_token = match (more, breaches.last()) {
+            (true, Some(b)) => b.id.to_string(),
+            _ => String::new(),
+        };
+        Ok(Response::new(pb::ListBreachesResponse {
+            breaches: breaches.iter().map(breach_to_pb).collect(),
+            next_page_token,
+        }))
     }
 
     type WatchBreachesStream = BreachStream;
@@ -127,75 +120,72 @@ impl pb::breach_service_server::BreachService for BreachApi {
         &self,
         request: Request<pb::WatchBreachesRequest>,
     ) -> Result<Response<BreachStream>, Status> {
-        let app = self.app.clone();
-        call(
-            &self.app,
-            "WatchBreaches",
-            request,
-            |caller, req| async move {
-                let after = cursor("after_cursor", &req.after_cursor)
-                    .map_err(|v| Error::InvalidArgument(vec![v]))?;
-                let mark = app.feeds.watch(&app.store, &[keys::BREACH_LOG]).await?;
-                let (tx, rx) = mpsc::channel(64);
-                tokio::spawn(pump(app, caller.org, after, mark, tx));
-                Ok(Box::pin(ReceiverStream::new(rx)) as BreachStream)
-            },
-        )
-        .await
+        let (caller, req) = split(request)?;
+        let app = &self.app;
+        let prefix = deadlines::breach::log_prefix();
+        let mark = app
+            .feeds
+            .watch(&app.store, &prefix)
+            .await
+            .map_err(Error::from)?;
+        let after = feed::parse_cursor(
+            &app.store,
+            "after_cursor",
+            &req.after_cursor,
+            *mark.borrow(),
+        )?;
+        let follower = Follower::new(app.store.clone(), prefix, after, mark, app.shutdown.clone());
+        let (tx, rx) = mpsc::channel(64);
+        tokio::spawn(pump(app.clone(), caller.org, follower, tx));
+        Ok(Response::new(
+            Box::pin(ReceiverStream::new(rx)) as BreachStream
+        ))
     }
 }
 
-/// Feeds one watcher: replays the log after its cursor, then follows the durable
-/// watermark; ends when the client goes away or the server shuts down.
+/// Feeds one watcher with the breach events visible to `org`, until the client goes away
+/// or the server stops.
 async fn pump(
     app: Arc<App>,
     org: Organization,
-    mut after: u64,
-    mut mark: tokio::sync::watch::Receiver<u64>,
+    mut follower: Follower,
     tx: mpsc::Sender<Result<pb::WatchBreachesResponse, Status>>,
 ) {
     let mut stop = app.shutdown.clone();
     loop {
-        let up_to = *mark.borrow_and_update();
-        let batch = match Feeds::read(&app.store, &[keys::BREACH_LOG], after, up_to, 256) {
-            Ok(b) => b,
-            Err(e) => {
+        let next = tokio::select! {
+            n = follower.next() => n,
+            _ = tx.closed() => return,
+        };
+        let entry = match next.map(|r| {
+            r.and_then(|(seq, bytes)| {
+                Ok((
+                    seq,
+                    codec::decode::<BreachLogEntry>(&seq.to_be_bytes(), &bytes)?,
+                ))
+            })
+        }) {
+            None => return,
+            Some(Ok(entry)) => entry,
+            Some(Err(e)) => {
                 let _ = tx.send(Err(Status::from(Error::from(e)))).await;
                 return;
             }
         };
-        let full = batch.len() == 256;
-        for (seq, bytes) in batch {
-            after = seq;
-            let entry: BreachLogEntry = match codec::decode(&seq.to_be_bytes(), &bytes) {
-                Ok(e) => e,
-                Err(e) => {
-                    let _ = tx.send(Err(Status::from(Error::from(e)))).await;
-                    return;
-                }
-            };
-            if !entry.breach.visible_to(&org) {
-                continue;
-            }
-            let msg = pb::WatchBreachesResponse {
-                cursor: seq.to_string(),
-                kind: match entry.kind {
-                    BreachEventKind::Recorded => pb::BreachEventKind::Recorded,
-                    BreachEventKind::Resolved => pb::BreachEventKind::Resolved,
-                } as i32,
-                breach: Some(breach_to_pb(&entry.breach)),
-            };
-            tokio::select! {
-                r = tx.send(Ok(msg)) => if r.is_err() { return },
-                _ = stop.recv() => return,
-            }
-        }
-        if full {
+        let (seq, entry) = entry;
+        if !entry.breach.visible_to(&org) {
             continue;
         }
+        let msg = pb::WatchBreachesResponse {
+            cursor: feed::cursor(&app.store, seq),
+            kind: match entry.kind {
+                BreachEventKind::Recorded => pb::BreachEventKind::Recorded,
+                BreachEventKind::Resolved => pb::BreachEventKind::Resolved,
+            } as i32,
+            breach: Some(breach_to_pb(&entry.breach)),
+        };
         tokio::select! {
-            r = mark.changed() => if r.is_err() { return },
-            _ = tx.closed() => return,
+            r = tx.send(Ok(msg)) => if r.is_err() { return },
             _ = stop.recv() => return,
         }
     }

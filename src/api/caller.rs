@@ -13,9 +13,10 @@ pub struct Caller {
     pub org: Organization,
 }
 
-/// Resolves the caller of `request` or says why it cannot be served.
-pub fn resolve<T>(request: &tonic::Request<T>, directory: &Directory) -> Result<Caller, Error> {
-    let peer = request.extensions().get::<Peer>().ok_or_else(|| {
+/// Resolves the caller of a request (from its extensions, where the TLS layer put the
+/// connection's [`Peer`]) or says why it cannot be served.
+pub fn resolve(extensions: &http::Extensions, directory: &Directory) -> Result<Caller, Error> {
+    let peer = extensions.get::<Peer>().ok_or_else(|| {
         Error::Unauthenticated("connection carries no verified client certificate".into())
     })?;
     let org_id = peer

@@ -44,14 +44,15 @@ pub fn ts_required(
     ts_from_pb(field, t)?.ok_or_else(|| FieldViolation::new(field, "required"))
 }
 
-/// Parses an opaque cursor / page token (a decimal sequence number; empty = start).
-pub fn cursor(field: &str, token: &str) -> Result<u64, FieldViolation> {
+/// Parses a page token that is a decimal position (empty = the first page). Stream and pull
+/// cursors are not page tokens: `feed::parse_cursor` reads those.
+pub fn page_token(field: &str, token: &str) -> Result<u64, FieldViolation> {
     if token.is_empty() {
         return Ok(0);
     }
     token
         .parse::<u64>()
-        .map_err(|_| FieldViolation::new(field, "not a cursor returned by this server"))
+        .map_err(|_| FieldViolation::new(field, "not a page token returned by this server"))
 }
 
 /// Page size: 0 means `default`, otherwise 1..=`max`.

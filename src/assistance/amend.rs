@@ -5,11 +5,12 @@
 use jiff::Timestamp;
 
 use super::commands::{
-    Ctx, before_visit, deadline_event, illegal, load_visible, only_centre, publish, record_history,
+    before_visit, deadline_event, illegal, load_visible, only_centre, publish, record_history,
 };
 use super::model::*;
 use super::store as records;
 use super::validate::{self, Checker, RawContent};
+use crate::command::Ctx;
 use crate::deadlines::Event;
 use crate::directory::{Directory, Organization};
 use crate::error::{Error, FieldViolation};

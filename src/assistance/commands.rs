@@ -13,27 +13,16 @@
 //! Repeating an acknowledgement, cancellation, confirmation or note that already took
 //! effect is an idempotent retry: it answers with the current request and writes nothing.
 
-use std::sync::Arc;
-
 use jiff::Timestamp;
 
 use super::model::*;
 use super::store as records;
 use super::validate::{self, Checker};
-use crate::deadlines::{CaseKind, CaseRef, Deadlines, Event, Facts};
+use crate::command::Ctx;
+use crate::deadlines::{CaseKind, CaseRef, Event, Facts};
 use crate::directory::OrgId;
 use crate::error::{Error, FieldViolation};
-use crate::feed::Feeds;
 use crate::store::Txn;
-
-/// What every command needs besides the transaction.
-#[derive(Clone)]
-pub struct Ctx {
-    /// The deadline engine.
-    pub deadlines: Arc<Deadlines>,
-    /// Feed watermarks.
-    pub feeds: Feeds,
-}
 
 /// The deadline engine's view of a request.
 pub fn case_ref(r: &AssistanceRecord) -> CaseRef {
@@ -56,7 +45,7 @@ fn facts(r: &AssistanceRecord) -> Facts {
     }
 }
 
-fn not_found(id: &str) -> Error {
+pub(super) fn not_found(id: &str) -> Error {
     Error::NotFound {
         what: "assistance request",
         id: id.to_string(),
@@ -67,7 +56,7 @@ fn not_found(id: &str) -> Error {
 /// NOT_FOUND, exactly as for an id that does not exist.
 pub fn load_visible(txn: &Txn<'_>, caller: &OrgId, id: &str) -> Result<AssistanceRecord, Error> {
     match records::get_in(txn, id)? {
-        Some(r) if &r.centre == caller || &r.police_unit == caller => Ok(r),
+        Some(r) if r.visible_to(caller) => Ok(r),
         _ => Err(not_found(id)),
     }
 }

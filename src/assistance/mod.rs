@@ -8,10 +8,13 @@
 //! - [`commands`]: submit, cancel, confirm, acknowledge, file the note (one atomic
 //!   batch each, deadlines included);
 //! - [`amend`]: amendments before the visit;
-//! - [`store`]: keys, per-organisation index, the police unit's feed.
+//! - [`store`]: keys, per-organisation index, the police unit's feed;
+//! - [`service`]: each operation whole (who may, validation, command, view), as the API
+//!   calls it.
 
 pub mod amend;
 pub mod commands;
 pub mod model;
+pub mod service;
 pub mod store;
 pub mod validate;

@@ -145,6 +145,16 @@ pub enum State {
 }
 
 impl State {
+    /// Every state, for filters and exhaustive mappings.
+    pub const ALL: [State; 6] = [
+        State::Submitted,
+        State::Received,
+        State::Accepted,
+        State::Declined,
+        State::Cancelled,
+        State::Completed,
+    ];
+
     /// Lower-case name for messages.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -299,6 +309,15 @@ pub struct AssistanceRecord {
     pub cancellation: Option<(Timestamp, String)>,
     /// Every change.
     pub history: Vec<HistoryEntry>,
+}
+
+impl AssistanceRecord {
+    /// The visibility rule of a request, used by reads and commands alike: its centre and
+    /// its police unit see it; to anyone else it does not exist (NOT_FOUND, exactly as
+    /// for an unknown id).
+    pub fn visible_to(&self, org: &OrgId) -> bool {
+        &self.centre == org || &self.police_unit == org
+    }
 }
 
 impl Versioned for AssistanceRecord {

@@ -18,17 +18,6 @@ pub const MAX_OFFICERS: usize = 20;
 /// Longest visit.
 pub const MAX_VISIT: SignedDuration = SignedDuration::from_hours(24);
 
-/// A request id: a UUID, normalised to lower-case hyphenated form.
-pub fn request_id(c: &mut Checker, field: &str, raw: &str) -> Option<String> {
-    match uuid::Uuid::parse_str(raw.trim()) {
-        Ok(u) if !u.is_nil() => Some(u.hyphenated().to_string()),
-        _ => {
-            c.add(field, "must be a UUID chosen by the client");
-            None
-        }
-    }
-}
-
 /// Raw address as decoded from the wire.
 #[derive(Debug, Clone, Default)]
 pub struct RawAddress {
@@ -345,7 +334,7 @@ pub fn submission(
     directory: &Directory,
 ) -> Result<(Submission, OrgId), Error> {
     let mut c = Checker::new(pre);
-    let id = request_id(&mut c, "request_id", &raw.request_id);
+    let id = crate::validation::case_id(&mut c, "request_id", &raw.request_id);
     c.required("urgency", &raw.urgency);
     let mut oral = None;
     match (raw.urgency, &raw.oral_request) {

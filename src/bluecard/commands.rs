@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::model::*;
 use super::store as records;
-use crate::assistance::commands::Ctx;
+use crate::command::Ctx;
 use crate::deadlines::{CaseKind, CaseRef, Event, Facts};
 use crate::directory::OrgId;
 use crate::error::Error;
@@ -49,14 +49,14 @@ fn event(
     Ok(())
 }
 
-fn card_not_found(id: &str) -> Error {
+pub(super) fn card_not_found(id: &str) -> Error {
     Error::NotFound {
         what: "Blue Card",
         id: id.to_string(),
     }
 }
 
-fn procedure_not_found(id: &str) -> Error {
+pub(super) fn procedure_not_found(id: &str) -> Error {
     Error::NotFound {
         what: "procedure",
         id: id.to_string(),
@@ -66,7 +66,7 @@ fn procedure_not_found(id: &str) -> Error {
 /// A card the caller may see (its initiator or its team); NOT_FOUND for anyone else.
 pub fn visible_card(txn: &Txn<'_>, caller: &OrgId, id: &str) -> Result<CardRecord, Error> {
     match records::card_in(txn, id)? {
-        Some(c) if &c.initiator == caller || &c.team == caller => Ok(c),
+        Some(c) if c.visible_to(caller) => Ok(c),
         _ => Err(card_not_found(id)),
     }
 }
@@ -78,7 +78,7 @@ pub fn visible_procedure(
     id: &str,
 ) -> Result<ProcedureRecord, Error> {
     match records::procedure_in(txn, id)? {
-        Some(p) if &p.team == caller || p.initiators.contains(caller) => Ok(p),
+        Some(p) if p.visible_to(caller) => Ok(p),
         _ => Err(procedure_not_found(id)),
     }
 }

@@ -7,9 +7,14 @@
 //! - [`model`]: the form, the card, the procedure;
 //! - [`validate`]: every bad field at once; § 2 ust. 3-4 and § 6 checks;
 //! - [`commands`]: submit, acknowledge, forward, steps, close;
-//! - [`store`]: records, indexes, the team's inbox and pending entries.
+//! - [`store`]: records, indexes, the team's inbox and pending entries;
+//! - [`inbox`]: the chair's long poll of the inbox (PullBlueCards);
+//! - [`service`]: each operation whole (who may, validation, command, view), as the API
+//!   calls it.
 
 pub mod commands;
+pub mod inbox;
 pub mod model;
+pub mod service;
 pub mod store;
 pub mod validate;

@@ -184,6 +184,14 @@ impl Versioned for CardRecord {
     const SCHEMA_VERSION: u8 = 1;
 }
 
+impl CardRecord {
+    /// The visibility rule of a card, for reads and commands alike: its initiator and its
+    /// team see it; to anyone else it does not exist (NOT_FOUND).
+    pub fn visible_to(&self, org: &OrgId) -> bool {
+        &self.initiator == org || &self.team == org
+    }
+}
+
 /// A later step of the procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StepKind {
@@ -266,6 +274,20 @@ pub struct ProcedureRecord {
 
 impl Versioned for ProcedureRecord {
     const SCHEMA_VERSION: u8 = 1;
+}
+
+impl ProcedureRecord {
+    /// The visibility rule of a procedure: its team and every initiator of one of its
+    /// cards (they are told of the closure, § 18 ust. 3); within it, an initiator sees
+    /// only the cards it may see ([`CardRecord::visible_to`]).
+    pub fn visible_to(&self, org: &OrgId) -> bool {
+        &self.team == org || self.initiators.contains(org)
+    }
+
+    /// Whether `org` sees everything of it (the team) rather than its own cards.
+    pub fn conducted_by(&self, org: &OrgId) -> bool {
+        &self.team == org
+    }
 }
 
 /// A team inbox entry.

@@ -133,11 +133,11 @@ pub fn submission(
     directory: &Directory,
 ) -> Result<(CardSubmission, OrgId), Error> {
     let mut c = Checker::new(pre);
-    let card_id = crate::assistance::validate::request_id(&mut c, "card_id", card_id);
+    let card_id = crate::validation::case_id(&mut c, "card_id", card_id);
     let procedure_id = if procedure_id.trim().is_empty() {
         None
     } else {
-        crate::assistance::validate::request_id(&mut c, "procedure_id", procedure_id)
+        crate::validation::case_id(&mut c, "procedure_id", procedure_id)
     };
     let Some(raw) = raw else {
         c.add("content", "required");

@@ -133,6 +133,11 @@ pub fn list(
     }
 }
 
+/// The prefix of the breach event log (a feed, watched by WatchBreaches).
+pub fn log_prefix() -> Vec<u8> {
+    vec![keys::BREACH_LOG]
+}
+
 /// One breach by id.
 pub fn get(store: &Store, id: u64) -> Result<Option<Breach>, StoreError> {
     store.get_record(&keys::key(keys::BREACH, &[&keys::u64_be(id)]))

@@ -9,56 +9,69 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::engine::{Deadlines, SweepOutcome};
-use crate::app::App;
-use crate::store::StoreError;
+use crate::clock::Clock;
+use crate::shutdown::Shutdown;
+use crate::store::{Store, StoreError};
 
 /// Index entries handled per writer command, so a large catch-up does not hold the writer
 /// for long.
 const BATCH: usize = 512;
 
-/// Sweeps until nothing is due at the clock's current instant.
-pub async fn sweep_now(app: &App) -> Result<SweepOutcome, StoreError> {
-    let mut total = SweepOutcome::default();
-    loop {
-        if !Deadlines::anything_due(&app.store, app.clock.now())? {
-            return Ok(total);
-        }
-        let deadlines = app.deadlines.clone();
-        let clock = app.clock.clone();
-        let outcome = app
-            .store
-            .execute(move |txn| deadlines.sweep(txn, clock.now(), BATCH))
-            .await?;
-        total.scanned += outcome.scanned;
-        total.breaches += outcome.breaches;
-        if outcome.scanned < BATCH {
-            return Ok(total);
-        }
-    }
+/// What the sweeper uses, and nothing more.
+#[derive(Clone)]
+pub struct Sweeper {
+    /// Where the clocks and the due-time index are.
+    pub store: Store,
+    /// The time deadlines are judged at.
+    pub clock: Arc<dyn Clock>,
+    /// The engine that records the breaches.
+    pub deadlines: Arc<Deadlines>,
 }
 
-/// Runs until shutdown.
-pub async fn run(app: Arc<App>) {
-    let mut stop = app.shutdown.clone();
-    let mut moves = app.clock.simulated().map(|c| c.subscribe());
-    loop {
-        tracing::debug!(now = %app.clock.now(), "sweep tick");
-        match sweep_now(&app).await {
-            Ok(o) if o.breaches > 0 => {
-                tracing::info!(breaches = o.breaches, scanned = o.scanned, "sweep")
+impl Sweeper {
+    /// Sweeps until nothing is due at the clock's current instant.
+    pub async fn sweep_now(&self) -> Result<SweepOutcome, StoreError> {
+        let mut total = SweepOutcome::default();
+        loop {
+            if !Deadlines::anything_due(&self.store, self.clock.now())? {
+                return Ok(total);
             }
-            Ok(o) => tracing::debug!(?o, "sweep outcome"),
-            Err(e) => tracing::error!(error = %e, "sweep failed; retrying"),
+            let deadlines = self.deadlines.clone();
+            let clock = self.clock.clone();
+            let outcome = self
+                .store
+                .execute(move |txn| deadlines.sweep(txn, clock.now(), BATCH))
+                .await?;
+            total.scanned += outcome.scanned;
+            total.breaches += outcome.breaches;
+            if outcome.scanned < BATCH {
+                return Ok(total);
+            }
         }
-        tokio::select! {
-            _ = stop.recv() => return,
-            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
-            _ = async {
-                match moves.as_mut() {
-                    Some(rx) => { let _ = rx.changed().await; }
-                    None => std::future::pending::<()>().await,
+    }
+
+    /// Runs until shutdown.
+    pub async fn run(self, mut stop: Shutdown) {
+        let mut moves = self.clock.simulated().map(|c| c.subscribe());
+        loop {
+            tracing::debug!(now = %self.clock.now(), "sweep tick");
+            match self.sweep_now().await {
+                Ok(o) if o.breaches > 0 => {
+                    tracing::info!(breaches = o.breaches, scanned = o.scanned, "sweep")
                 }
-            } => {}
+                Ok(o) => tracing::debug!(?o, "sweep outcome"),
+                Err(e) => tracing::error!(error = %e, "sweep failed; retrying"),
+            }
+            tokio::select! {
+                _ = stop.recv() => return,
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = async {
+                    match moves.as_mut() {
+                        Some(rx) => { let _ = rx.changed().await; }
+                        None => std::future::pending::<()>().await,
+                    }
+                } => {}
+            }
         }
     }
 }

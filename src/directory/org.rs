@@ -172,6 +172,63 @@ impl OrgKind {
     }
 }
 
+/// Who may call an operation, by organisation kind: the one place the kind checks live
+/// (which records a caller may see is each record's `visible_to`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A welfare centre (submits assistance requests).
+    WelfareCentre,
+    /// A police unit (streams and answers assistance requests).
+    PoliceUnit,
+    /// An interdisciplinary team (pulls Blue Cards and runs the procedure).
+    Team,
+    /// Any initiating service of art. 9d ust. 2 (submits Blue Cards).
+    BlueCardInitiator,
+    /// An operator of lacznik (moves the simulated clock).
+    Admin,
+}
+
+impl Actor {
+    /// Whether an organisation of `kind` acts as this.
+    pub fn admits(self, kind: OrgKind) -> bool {
+        match self {
+            Actor::WelfareCentre => kind == OrgKind::WelfareCentre,
+            Actor::PoliceUnit => kind == OrgKind::PoliceUnit,
+            Actor::Team => kind == OrgKind::Team,
+            Actor::BlueCardInitiator => kind.is_blue_card_initiator(),
+            Actor::Admin => kind == OrgKind::Admin,
+        }
+    }
+
+    /// Who that is, in the words of a refusal.
+    fn who(self) -> &'static str {
+        match self {
+            Actor::WelfareCentre => "a welfare_centre",
+            Actor::PoliceUnit => "a police_unit",
+            Actor::Team => "an interdisciplinary team",
+            Actor::BlueCardInitiator => "initiating services (art. 9d ust. 2)",
+            Actor::Admin => "admin organisations",
+        }
+    }
+}
+
+impl super::Organization {
+    /// PERMISSION_DENIED unless this organisation acts as `actor`; `what` completes "only
+    /// ... may" in the message (ids and kinds only).
+    pub fn require(&self, actor: Actor, what: &str) -> Result<(), crate::error::Error> {
+        if actor.admits(self.kind) {
+            Ok(())
+        } else {
+            Err(crate::error::Error::PermissionDenied(format!(
+                "only {} may {what}; {} is a {}",
+                actor.who(),
+                self.id,
+                self.kind.as_str()
+            )))
+        }
+    }
+}
+
 impl fmt::Display for OrgKind {
     /// Same words as the file, see [`OrgKind::as_str`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

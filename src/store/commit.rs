@@ -22,12 +22,10 @@ use super::StoreError;
 use super::codec::{self, Versioned};
 use super::engine::{Engine, Entry, WriteBatch};
 use super::health::{Failure, Health, Sentinel};
-use super::keys;
 use super::txn::{Txn, open_sealed};
 use crate::crypto::KeyRing;
 
-/// On-disk format this build writes; refuse to open anything newer.
-pub const FORMAT_VERSION: u32 = 1;
+pub use super::meta::FORMAT_VERSION;
 
 /// How many queued commands the writer takes into one group at most.
 const MAX_GROUP: usize = 1024;
@@ -51,6 +49,7 @@ pub struct Store {
     jobs: mpsc::Sender<Msg>,
     keys: Arc<KeyRing>,
     health: Arc<Health>,
+    identity: Arc<super::meta::Identity>,
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -61,31 +60,7 @@ struct Flushing {
 impl Store {
     /// Starts the writer and flusher threads on `engine`, after checking the format version.
     pub fn start(engine: Arc<dyn Engine>, keys: Arc<KeyRing>) -> Result<Store, StoreError> {
-        match engine.get(keys::FORMAT_VERSION_KEY)? {
-            Some(v) => {
-                let found = <[u8; 4]>::try_from(v.as_slice())
-                    .map(u32::from_be_bytes)
-                    .map_err(|_| StoreError::Codec {
-                        key: hex::encode(keys::FORMAT_VERSION_KEY),
-                        reason: "format version is not 4 bytes".into(),
-                    })?;
-                if found > FORMAT_VERSION {
-                    return Err(StoreError::UnsupportedFormat {
-                        found,
-                        supported: FORMAT_VERSION,
-                    });
-                }
-            }
-            None => {
-                let mut b = WriteBatch::default();
-                b.put(
-                    keys::FORMAT_VERSION_KEY.to_vec(),
-                    FORMAT_VERSION.to_be_bytes().to_vec(),
-                );
-                engine.apply(b)?;
-                engine.flush()?;
-            }
-        }
+        let identity = super::meta::prepare(engine.as_ref())?;
         let (jobs_tx, jobs_rx) = mpsc::channel::<Msg>(QUEUE_DEPTH);
         let (flush_tx, flush_rx) = std::sync::mpsc::channel::<Flushing>();
         let health = Arc::new(Health::default());
@@ -123,6 +98,7 @@ impl Store {
             jobs: jobs_tx,
             keys,
             health,
+            identity: Arc::new(identity),
             threads: Arc::new(Mutex::new(vec![writer, flusher])),
         })
     }
@@ -226,6 +202,11 @@ impl Store {
     /// True until a flush has failed or a store thread has ended; health reports it.
     pub fn is_healthy(&self) -> bool {
         self.health.is_healthy()
+    }
+
+    /// Who this store is (its cursors carry the id).
+    pub fn identity(&self) -> &super::meta::Identity {
+        &self.identity
     }
 
     /// The store's health, for whoever must react the moment it fails (the server turns

@@ -3,6 +3,7 @@
 use super::*;
 use std::sync::atomic::Ordering;
 
+use crate::store::keys;
 use crate::store::memory::MemoryEngine;
 
 fn store() -> Store {

@@ -42,6 +42,11 @@ pub const AUDIT: u8 = 0x50;
 /// Audit chain head.
 pub const AUDIT_HEAD: &[u8] = &[0x51];
 
+/// Key of the store's identity (see `store::meta`).
+pub const STORE_ID_KEY: &[u8] = &[META, b'i', b'd'];
+/// Present when the identity was minted for a store that existed before (bare cursors).
+pub const LEGACY_CURSORS_KEY: &[u8] = &[META, b'l', b'e', b'g', b'a', b'c', b'y'];
+
 /// Key of the on-disk format version.
 pub const FORMAT_VERSION_KEY: &[u8] = &[META, b'f', b'o', b'r', b'm', b'a', b't'];
 

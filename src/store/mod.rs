@@ -9,6 +9,8 @@
 //! - [`memory`]: an in-memory engine for unit tests of the domain (never used by a server);
 //! - [`rewrite`]: copying a stopped store into fresh files (after a retention purge);
 //! - [`commit`]: the single writer and the group commit (one flush shared by many commands);
+//! - [`txn`]: what a command sees and writes; [`health`]: failed for good, and why;
+//! - [`meta`]: format version and the store's identity (cursors name it);
 //! - [`codec`]: versioned record encoding;
 //! - [`keys`]: the key prefixes (one byte per keyspace) and big-endian key helpers.
 //!
@@ -22,6 +24,7 @@ pub mod fjall_engine;
 pub mod health;
 pub mod keys;
 pub mod memory;
+pub mod meta;
 pub mod rewrite;
 pub mod sled_engine;
 pub mod txn;

@@ -1,0 +1,185 @@
+//! The assistance operations as the API offers them, each whole: who may call it (by
+//! organisation kind and by the record's `visible_to`), validation, the command on the
+//! writer and the view the caller gets back. The gRPC handlers only decode and encode.
+
+use jiff::Timestamp;
+
+use super::amend::{self, Amendment};
+use super::commands::{self, Ack};
+use super::model::{AssistanceRecord, ServiceNote, WrittenConfirmation};
+use super::store::{self as records, ListFilter};
+use super::validate::{self, RawSubmission};
+use crate::app::App;
+use crate::command;
+use crate::deadlines::{self, Breach, ClockRecord, Deadlines};
+use crate::directory::{Actor, OrgId, Organization};
+use crate::error::{Error, FieldViolation};
+use crate::feed::{self, Follower};
+use crate::people::Signatory;
+
+/// A request with its deadline clocks and breaches: what a party sees of one case.
+#[derive(Debug, Clone)]
+pub struct Detailed {
+    /// The request.
+    pub record: AssistanceRecord,
+    /// Its deadline clocks.
+    pub clocks: Vec<ClockRecord>,
+    /// Its breaches.
+    pub breaches: Vec<Breach>,
+}
+
+/// The detailed view of a request the caller may see.
+pub fn detailed(app: &App, record: AssistanceRecord) -> Result<Detailed, Error> {
+    let clocks = Deadlines::clocks_of(&app.store, &record.request_id)?;
+    let breaches = deadlines::breach::of_case(&app.store, &record.request_id)?;
+    Ok(Detailed {
+        record,
+        clocks,
+        breaches,
+    })
+}
+
+/// Runs a command on one request (audited in its own batch), then reads its view.
+async fn run<F>(app: &App, command: F) -> Result<Detailed, Error>
+where
+    F: FnOnce(
+            &command::Ctx,
+            &mut crate::store::Txn<'_>,
+            Timestamp,
+        ) -> Result<AssistanceRecord, Error>
+        + Send
+        + 'static,
+{
+    let r = command::execute(app, command, |r: &AssistanceRecord| {
+        vec![r.request_id.clone()]
+    })
+    .await?;
+    detailed(app, r)
+}
+
+/// SubmitAssistanceRequest: a welfare centre's new request, routed to the police unit of
+/// the visit's gmina. `pre` holds what the decoder already found wrong.
+pub async fn submit(
+    app: &App,
+    caller: &Organization,
+    raw: &RawSubmission,
+    pre: Vec<FieldViolation>,
+) -> Result<Detailed, Error> {
+    caller.require(Actor::WelfareCentre, "submit assistance requests")?;
+    let (submission, police) =
+        validate::submission(raw, pre, app.clock.now(), caller, &app.directory)?;
+    let centre = caller.id.clone();
+    run(app, move |c, txn, now| {
+        commands::submit(c, txn, &centre, submission, police, now)
+    })
+    .await
+}
+
+/// GetAssistanceRequest: the request if the caller may see it, else NOT_FOUND.
+pub fn get(app: &App, caller: &OrgId, id: &str) -> Result<Detailed, Error> {
+    match records::get(&app.store, id)? {
+        Some(r) if r.visible_to(caller) => detailed(app, r),
+        _ => Err(commands::not_found(id)),
+    }
+}
+
+/// ListAssistanceRequests: the caller's own requests (as centre or police unit), a page
+/// at a time; the index holds only the caller's, so visibility is by construction.
+pub fn list(
+    app: &App,
+    caller: &OrgId,
+    filter: &ListFilter,
+    page_token: &str,
+    size: usize,
+) -> Result<(Vec<AssistanceRecord>, String), Error> {
+    Ok(records::list(&app.store, caller, filter, page_token, size)?)
+}
+
+/// AmendAssistanceRequest.
+pub async fn amend(app: &App, caller: &Organization, a: Amendment) -> Result<Detailed, Error> {
+    let centre = caller.clone();
+    let directory = app.directory.clone();
+    run(app, move |c, txn, now| {
+        amend::amend(c, txn, &centre, &directory, a, now)
+    })
+    .await
+}
+
+/// CancelAssistanceRequest.
+pub async fn cancel(
+    app: &App,
+    caller: &OrgId,
+    id: String,
+    reason: String,
+) -> Result<Detailed, Error> {
+    let centre = caller.clone();
+    run(app, move |c, txn, now| {
+        commands::cancel(c, txn, &centre, &id, &reason, now)
+    })
+    .await
+}
+
+/// SubmitWrittenConfirmation: the written application after an urgent oral one.
+pub async fn confirm(
+    app: &App,
+    caller: &OrgId,
+    id: String,
+    signed_by: Signatory,
+    remarks: &str,
+) -> Result<Detailed, Error> {
+    let centre = caller.clone();
+    let confirmation = WrittenConfirmation {
+        at: app.clock.now(),
+        signed_by,
+        remarks: remarks.trim().to_string(),
+    };
+    run(app, move |c, txn, now| {
+        commands::confirm(c, txn, &centre, &id, confirmation, now)
+    })
+    .await
+}
+
+/// AcknowledgeAssistanceRequest: the police unit's RECEIVED, ACCEPTED or DECLINED.
+pub async fn acknowledge(
+    app: &App,
+    caller: &OrgId,
+    id: String,
+    ack: Ack,
+) -> Result<Detailed, Error> {
+    let police = caller.clone();
+    run(app, move |c, txn, now| {
+        commands::acknowledge(c, txn, &police, &id, ack, now)
+    })
+    .await
+}
+
+/// FileServiceNote: the officer's note after the visit.
+pub async fn file_note(
+    app: &App,
+    caller: &OrgId,
+    id: String,
+    note: ServiceNote,
+    pre: Vec<FieldViolation>,
+) -> Result<Detailed, Error> {
+    let police = caller.clone();
+    run(app, move |c, txn, now| {
+        commands::file_note(c, txn, &police, &id, note, pre, now)
+    })
+    .await
+}
+
+/// StreamAssistanceRequests: a follower of the police unit's own feed from the client's
+/// cursor (`after_cursor`, checked to belong to this store).
+pub async fn follow(app: &App, caller: &Organization, cursor: &str) -> Result<Follower, Error> {
+    caller.require(Actor::PoliceUnit, "stream assistance requests")?;
+    let prefix = records::feed_prefix(&caller.id);
+    let mark = app.feeds.watch(&app.store, &prefix).await?;
+    let after = feed::parse_cursor(&app.store, "after_cursor", cursor, *mark.borrow())?;
+    Ok(Follower::new(
+        app.store.clone(),
+        prefix,
+        after,
+        mark,
+        app.shutdown.clone(),
+    ))
+}

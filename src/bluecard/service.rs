@@ -1,0 +1,265 @@
+//! The Blue Card operations as the API offers them, each whole: who may call it (by
+//! organisation kind and by each record's `visible_to`), validation, the command on the
+//! writer and the view the caller gets back. The gRPC handlers only decode and encode.
+
+use jiff::Timestamp;
+
+use super::commands::{self, ClosureInput, ForwardingInput};
+use super::model::{CardRecord, ClosureReason, ProcedureRecord, Protocol, StepKind};
+use super::store as records;
+use super::validate::{self, RawCardContent};
+use crate::app::App;
+use crate::command;
+use crate::deadlines::{self, Breach, ClockRecord, Deadlines};
+use crate::directory::{Actor, OrgId, Organization};
+use crate::error::{Error, FieldViolation};
+use crate::people::Signatory;
+use crate::validation::Checker;
+
+/// A card with its deadline clocks and breaches, as a party sees it.
+#[derive(Debug, Clone)]
+pub struct DetailedCard {
+    /// The card.
+    pub card: CardRecord,
+    /// Its procedure was closed (§ 18).
+    pub closed: bool,
+    /// Its deadline clocks.
+    pub clocks: Vec<ClockRecord>,
+    /// Its breaches.
+    pub breaches: Vec<Breach>,
+}
+
+/// A procedure as one caller may see it: the team all of it, an initiator its own cards.
+#[derive(Debug, Clone)]
+pub struct ProcedureView {
+    /// The procedure.
+    pub procedure: ProcedureRecord,
+    /// The cards the caller may see, in order.
+    pub cards: Vec<DetailedCard>,
+    /// The breaches of those cards.
+    pub breaches: Vec<Breach>,
+    /// The caller is the team conducting it.
+    pub for_team: bool,
+}
+
+/// Whether the procedure `id` is closed.
+pub fn is_closed(app: &App, procedure_id: &str) -> Result<bool, Error> {
+    Ok(records::procedure(&app.store, procedure_id)?.is_some_and(|p| p.closure.is_some()))
+}
+
+fn detailed(app: &App, card: CardRecord) -> Result<DetailedCard, Error> {
+    let clocks = Deadlines::clocks_of(&app.store, &card.card_id)?;
+    let breaches = deadlines::breach::of_case(&app.store, &card.card_id)?;
+    Ok(DetailedCard {
+        closed: is_closed(app, &card.procedure_id)?,
+        card,
+        clocks,
+        breaches,
+    })
+}
+
+fn view(app: &App, caller: &OrgId, procedure: ProcedureRecord) -> Result<ProcedureView, Error> {
+    let mut cards = Vec::new();
+    let mut breaches = Vec::new();
+    for id in &procedure.cards {
+        match records::card(&app.store, id)? {
+            Some(c) if c.visible_to(caller) => {
+                crate::audit::scope::touched(&c.card_id);
+                let d = detailed(app, c)?;
+                breaches.extend(d.breaches.iter().cloned());
+                cards.push(d);
+            }
+            _ => {}
+        }
+    }
+    Ok(ProcedureView {
+        for_team: procedure.conducted_by(caller),
+        procedure,
+        cards,
+        breaches,
+    })
+}
+
+async fn run_card<F>(app: &App, f: F) -> Result<DetailedCard, Error>
+where
+    F: FnOnce(&command::Ctx, &mut crate::store::Txn<'_>, Timestamp) -> Result<CardRecord, Error>
+        + Send
+        + 'static,
+{
+    let card = command::execute(app, f, |c: &CardRecord| {
+        vec![c.card_id.clone(), c.procedure_id.clone()]
+    })
+    .await?;
+    detailed(app, card)
+}
+
+async fn run_procedure<F>(app: &App, caller: &OrgId, f: F) -> Result<ProcedureView, Error>
+where
+    F: FnOnce(
+            &command::Ctx,
+            &mut crate::store::Txn<'_>,
+            Timestamp,
+        ) -> Result<ProcedureRecord, Error>
+        + Send
+        + 'static,
+{
+    let p = command::execute(app, f, |p: &ProcedureRecord| vec![p.procedure_id.clone()]).await?;
+    view(app, caller, p)
+}
+
+/// SubmitBlueCardA: an initiating service's card, routed to the team of its gmina (§ 7).
+pub async fn submit(
+    app: &App,
+    caller: &Organization,
+    card_id: &str,
+    procedure_id: &str,
+    raw: Option<&RawCardContent>,
+    pre: Vec<FieldViolation>,
+) -> Result<DetailedCard, Error> {
+    caller.require(Actor::BlueCardInitiator, "submit Blue Cards")?;
+    let (sub, team) = validate::submission(
+        card_id,
+        procedure_id,
+        raw,
+        pre,
+        app.clock.now(),
+        &app.directory,
+    )?;
+    let initiator = caller.id.clone();
+    run_card(app, move |c, txn, now| {
+        commands::submit(c, txn, &initiator, sub, team, now)
+    })
+    .await
+}
+
+/// GetBlueCard.
+pub fn card(app: &App, caller: &OrgId, id: &str) -> Result<DetailedCard, Error> {
+    match records::card(&app.store, id)? {
+        Some(c) if c.visible_to(caller) => detailed(app, c),
+        _ => Err(commands::card_not_found(id)),
+    }
+}
+
+/// ListBlueCards: the caller's own cards (as initiator or team) that `keep` accepts, with
+/// whether each one's procedure is closed; the index holds only the caller's cards.
+pub fn list(
+    app: &App,
+    caller: &OrgId,
+    keep: impl Fn(&CardRecord) -> bool,
+    range: (Option<Timestamp>, Option<Timestamp>),
+    page_token: &str,
+    size: usize,
+) -> Result<(Vec<(CardRecord, bool)>, String), Error> {
+    let (cards, next) =
+        records::list(&app.store, caller, keep, range.0, range.1, page_token, size)?;
+    let mut out = Vec::with_capacity(cards.len());
+    for c in cards {
+        let closed = is_closed(app, &c.procedure_id)?;
+        out.push((c, closed));
+    }
+    Ok((out, next))
+}
+
+/// AcknowledgeBlueCard: the chair confirms receipt.
+pub async fn acknowledge(app: &App, caller: &OrgId, id: String) -> Result<DetailedCard, Error> {
+    let team = caller.clone();
+    run_card(app, move |c, txn, now| {
+        commands::acknowledge(c, txn, &team, &id, now)
+    })
+    .await
+}
+
+/// RecordForwarding (§ 8 ust. 1).
+pub async fn forward(
+    app: &App,
+    caller: &OrgId,
+    id: String,
+    input: ForwardingInput,
+) -> Result<DetailedCard, Error> {
+    let team = caller.clone();
+    run_card(app, move |c, txn, now| {
+        commands::forward(c, txn, &team, &id, input, now)
+    })
+    .await
+}
+
+/// RecordProcedureStep.
+pub async fn step(
+    app: &App,
+    caller: &OrgId,
+    id: String,
+    kind: Option<StepKind>,
+    at: Option<Timestamp>,
+    check: Checker,
+) -> Result<ProcedureView, Error> {
+    let team = caller.clone();
+    run_procedure(app, caller, move |_c, txn, now| {
+        commands::step(txn, &team, &id, kind, at, check, now)
+    })
+    .await
+}
+
+/// The closure protocol of § 18 ust. 2 as the client sent it; [`close`] checks it.
+#[derive(Debug, Clone, Default)]
+pub struct RawProtocol {
+    /// Persons concerned.
+    pub persons: Vec<String>,
+    /// Start of the procedure's activities (required).
+    pub start: Option<Timestamp>,
+    /// End of them (required).
+    pub end: Option<Timestamp>,
+    /// Actions taken.
+    pub actions: String,
+    /// The chair who signs.
+    pub signed_by: Signatory,
+}
+
+/// The protocol from what the client sent: both dates are required (reported once, not
+/// again when the decoder already refused the field); the record never holds a made-up
+/// date, because a missing one fails the command before anything is written.
+fn protocol(raw: RawProtocol, c: &mut Checker, now: Timestamp) -> Protocol {
+    if raw.start.is_none() {
+        c.add("protocol.start_time", "required");
+    }
+    if raw.end.is_none() {
+        c.add("protocol.end_time", "required");
+    }
+    Protocol {
+        persons: raw.persons.iter().map(|s| s.trim().to_string()).collect(),
+        start: raw.start.unwrap_or(now),
+        end: raw.end.or(raw.start).unwrap_or(now),
+        actions: raw.actions.trim().into(),
+        signed_by: raw.signed_by,
+    }
+}
+
+/// CloseProcedure (§ 18).
+pub async fn close(
+    app: &App,
+    caller: &OrgId,
+    id: String,
+    reason: Option<ClosureReason>,
+    raw: Option<RawProtocol>,
+    pre: Vec<FieldViolation>,
+) -> Result<ProcedureView, Error> {
+    let mut check = Checker::new(pre);
+    let protocol = raw.map(|r| protocol(r, &mut check, app.clock.now()));
+    let input = ClosureInput {
+        reason,
+        protocol,
+        check,
+    };
+    let team = caller.clone();
+    run_procedure(app, caller, move |c, txn, now| {
+        commands::close(c, txn, &team, &id, input, now)
+    })
+    .await
+}
+
+/// GetProcedure.
+pub fn procedure(app: &App, caller: &OrgId, id: &str) -> Result<ProcedureView, Error> {
+    match records::procedure(&app.store, id)? {
+        Some(p) if p.visible_to(caller) => view(app, caller, p),
+        _ => Err(commands::procedure_not_found(id)),
+    }
+}

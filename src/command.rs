@@ -1,0 +1,57 @@
+//! How a change runs: on the store's single writer, as one atomic batch that also holds
+//! the current call's audit entry (so a change is never on disk without its entry), with
+//! the context every command of every case kind needs ([`Ctx`]). Assistance requests,
+//! Blue Cards and procedures all go through [`execute`].
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::app::App;
+use crate::deadlines::Deadlines;
+use crate::error::Error;
+use crate::feed::Feeds;
+use crate::store::Txn;
+
+/// What a command needs beside its transaction and the time: the deadline engine (clocks
+/// start and stop with the case's events) and the feeds (events for streams and pulls).
+#[derive(Clone)]
+pub struct Ctx {
+    /// The deadline engine and the rules in force.
+    pub deadlines: Arc<Deadlines>,
+    /// Feed watermarks.
+    pub feeds: Feeds,
+}
+
+/// Runs `command` on the writer at the clock's current instant, with the current call's
+/// audit entry (naming the case ids `ids` returns) in the same atomic batch; answers once
+/// the batch is durable. Every change-making operation goes through here.
+pub async fn execute<T, F, I>(app: &App, command: F, ids: I) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&Ctx, &mut Txn<'_>, Timestamp) -> Result<T, Error> + Send + 'static,
+    I: FnOnce(&T) -> Vec<String> + Send + 'static,
+{
+    let ctx = Ctx {
+        deadlines: app.deadlines.clone(),
+        feeds: app.feeds.clone(),
+    };
+    let clock = app.clock.clone();
+    let scope = crate::audit::scope::current();
+    let audit = scope.clone();
+    let out = app
+        .store
+        .execute(move |txn| {
+            let now = clock.now();
+            let out = command(&ctx, txn, now)?;
+            if let Some(s) = &audit {
+                s.write_ok(txn, now, &ids(&out))?;
+            }
+            Ok::<_, Error>(out)
+        })
+        .await?;
+    if let Some(s) = scope {
+        s.mark_audited();
+    }
+    Ok(out)
+}
