@@ -15,14 +15,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for proto in &protos {
         println!("cargo:rerun-if-changed={proto}");
     }
-    let protoc = protoc_bin_vendored::protoc_bin_path()?;
     let include = protoc_bin_vendored::include_path()?;
-    // SAFETY: build scripts are single-threaded; nothing else reads the environment here.
-    unsafe { std::env::set_var("PROTOC", protoc) };
+    // The vendored protoc is handed to prost-build directly (no PROTOC environment
+    // variable to set, so no `unsafe` here either).
+    let mut config = tonic_prost_build::Config::new();
+    config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     tonic_prost_build::configure()
         .file_descriptor_set_path(out_dir.join("lacznik_descriptor.bin"))
-        .compile_protos(
+        .compile_with_config(
+            config,
             &protos.map(PathBuf::from),
             &[PathBuf::from("proto"), include],
         )?;

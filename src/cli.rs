@@ -60,6 +60,7 @@ enum Command {
         data: PathBuf,
     },
     /// Talk to a server as an organisation (see `lacznik client --help`).
+    #[command(after_help = crate::client::GLOBAL_FLAGS_HELP)]
     Client(crate::client::ClientArgs),
     /// Reports built from a running server (see `lacznik report breaches --help`).
     Report {

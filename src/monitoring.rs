@@ -13,14 +13,31 @@
 //!   `lacznik_store_size_bytes` (at scrape).
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
+use crate::directory::Directory;
+use crate::shutdown::Shutdown;
+use crate::store::{Store, keys};
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::app::App;
-use crate::store::keys;
+/// What the scrape-time gauges read, and nothing more.
+pub struct Gauges {
+    /// Its size and the pending items and open deadlines it holds.
+    pub store: Store,
+    /// The recipients the pending items are counted for.
+    pub directory: Arc<Directory>,
+    /// The rules whose open deadlines are counted (each shown, also at zero).
+    pub deadlines: Arc<crate::deadlines::Deadlines>,
+}
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -48,7 +65,7 @@ fn var_id(rest: &[u8]) -> Option<(String, &[u8])> {
 }
 
 /// Gauges computed from the store at scrape time.
-fn refresh(app: &App) {
+fn refresh(app: &Gauges) {
     if let Ok(size) = app.store.size_on_disk() {
         metrics::gauge!("lacznik_store_size_bytes").set(size as f64);
     }
@@ -105,43 +122,116 @@ fn refresh(app: &App) {
     }
 }
 
-/// Serves `GET /metrics` until shutdown. Deliberately minimal HTTP/1.1: one request per
-/// connection, no keep-alive.
-pub async fn serve(app: Arc<App>, listener: TcpListener, handle: PrometheusHandle) {
-    let mut stop = app.shutdown.clone();
-    loop {
-        let (mut stream, _) = tokio::select! {
-            _ = stop.recv() => return,
-            r = listener.accept() => match r { Ok(s) => s, Err(_) => continue },
-        };
-        let app = app.clone();
+/// Serves `GET /metrics` until shutdown (HTTP/1.1 by hyper, one request per connection):
+/// the scrape-time gauges are refreshed, then everything recorded is rendered in the
+/// Prometheus text format. Other paths are 404, other methods on `/metrics` 405.
+pub async fn serve(
+    gauges: Gauges,
+    listener: TcpListener,
+    handle: PrometheusHandle,
+    stop: Shutdown,
+) {
+    let gauges = Arc::new(gauges);
+    let scrape = move || {
+        let gauges = gauges.clone();
         let handle = handle.clone();
+        async move {
+            let _ = tokio::task::spawn_blocking(move || refresh(&gauges)).await;
+            handle.render()
+        }
+    };
+    serve_http(listener, stop, scrape).await
+}
+
+/// How long a client may take to send its request head.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The HTTP side of [`serve`], apart from what a scrape computes: accepts until `stop` is
+/// set, backing off on accept errors (out of file descriptors and the like) instead of
+/// spinning; open connections finish their request and close at shutdown.
+async fn serve_http<F, Fut>(listener: TcpListener, mut stop: Shutdown, scrape: F)
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = String> + Send + 'static,
+{
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(false);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            _ = stop.recv() => return,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // As the gRPC accept loop: back off instead of spinning or giving up.
+                    tracing::warn!(error = %e, "metrics accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let scrape = scrape.clone();
+        let service = service_fn(move |req: Request<Incoming>| {
+            let scrape = scrape.clone();
+            async move { Ok::<_, Infallible>(respond(&req, scrape).await) }
+        });
+        let conn = http.serve_connection(TokioIo::new(tcp), service);
+        let mut stop = stop.clone();
         tokio::spawn(async move {
-            let mut buf = [0u8; 1024];
-            let n = match tokio::time::timeout(
-                std::time::Duration::from_secs(5),
-                stream.read(&mut buf),
-            )
-            .await
-            {
-                Ok(Ok(n)) => n,
-                _ => return,
+            tokio::pin!(conn);
+            let result = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = stop.recv() => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
             };
-            let request = String::from_utf8_lossy(&buf[..n]);
-            let response = if request.starts_with("GET /metrics") {
-                let app2 = app.clone();
-                let _ = tokio::task::spawn_blocking(move || refresh(&app2)).await;
-                let body = handle.render();
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                )
-            } else {
-                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    .to_string()
-            };
-            let _ = stream.write_all(response.as_bytes()).await;
-            let _ = stream.shutdown().await;
+            if let Err(e) = result {
+                tracing::debug!(peer = %peer, error = %e, "metrics connection ended with an error");
+            }
         });
     }
 }
+
+/// The response to one request: the scrape for `GET /metrics`, 405 for another method
+/// there, 404 elsewhere.
+async fn respond<F, Fut>(req: &Request<Incoming>, scrape: F) -> Response<Full<Bytes>>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = String>,
+{
+    if req.uri().path() != "/metrics" {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "not found; metrics are at /metrics\n",
+        );
+    }
+    if req.method() != Method::GET {
+        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "only GET\n");
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET"));
+        return response;
+    }
+    let mut response = Response::new(Full::new(Bytes::from(scrape().await)));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    response
+}
+
+fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+#[path = "monitoring_tests.rs"]
+mod tests;

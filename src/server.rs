@@ -284,7 +284,17 @@ async fn run(
                     .local_addr()
                     .map_or_else(|e| e.to_string(), |a| a.to_string());
                 tracing::info!(%addr, "metrics on plain HTTP GET /metrics");
-                tokio::spawn(crate::monitoring::serve(app.clone(), listener, handle));
+                let gauges = crate::monitoring::Gauges {
+                    store: app.store.clone(),
+                    directory: app.directory.clone(),
+                    deadlines: app.deadlines.clone(),
+                };
+                tokio::spawn(crate::monitoring::serve(
+                    gauges,
+                    listener,
+                    handle,
+                    stop.clone(),
+                ));
             }
             (_, Err(e)) => {
                 tracing::error!(error = %e, addr = %app.config.metrics.listen, "metrics listener unavailable")

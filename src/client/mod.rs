@@ -26,13 +26,20 @@ use tonic::transport::Channel;
 
 pub use connect::{ConnectError, TlsClient, connect, mtls_channel};
 
-/// Connection and output options.
+/// Shown under `lacznik client --help`: the connection and output options are global, so
+/// they may follow the subcommand too (a subcommand's own `--help` lists only its flags).
+pub const GLOBAL_FLAGS_HELP: &str = "The options above (--addr, --tls-name, --org, --certs, \
+--cert, --key, --ca, --json) may stand before or after the subcommand, e.g. \
+`lacznik client --org kmp-torun assistance watch --json`.";
+
+/// Connection and output options. They are global: accepted before or after the
+/// subcommand (`lacznik client --org X assistance watch --json`).
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     #[command(flatten)]
     connect: ConnectArgs,
     /// Print JSON instead of tables.
-    #[arg(long)]
+    #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
     command: ClientCommand,
@@ -40,29 +47,35 @@ pub struct ClientArgs {
 
 /// How to reach the server and which organisation to be: the same flags for every command
 /// that talks to a running server (`lacznik client`, `lacznik report`), so an operator
-/// configures a connection once.
+/// configures a connection once. Every flag is global, so it may stand before or after
+/// the subcommand.
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
     /// Server address.
-    #[arg(long, default_value = "127.0.0.1:50051", env = "LACZNIK_CLIENT_ADDR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "127.0.0.1:50051",
+        env = "LACZNIK_CLIENT_ADDR"
+    )]
     addr: String,
     /// Name the server certificate must carry.
-    #[arg(long, default_value = "localhost")]
+    #[arg(long, global = true, default_value = "localhost")]
     tls_name: String,
     /// Organisation id: uses CERTS/ID.pem, CERTS/ID.key and CERTS/ca.pem (CERTS: `--certs`).
-    #[arg(long)]
+    #[arg(long, global = true)]
     org: Option<String>,
     /// Certificate directory for --org.
-    #[arg(long, default_value = "certs")]
+    #[arg(long, global = true, default_value = "certs")]
     certs: PathBuf,
     /// Client certificate (PEM), instead of --org.
-    #[arg(long, requires = "key")]
+    #[arg(long, global = true, requires = "key")]
     cert: Option<PathBuf>,
     /// Client key (PEM).
-    #[arg(long)]
+    #[arg(long, global = true)]
     key: Option<PathBuf>,
     /// CA bundle that signed the server certificate.
-    #[arg(long)]
+    #[arg(long, global = true)]
     ca: Option<PathBuf>,
 }
 
