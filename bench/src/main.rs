@@ -3,25 +3,17 @@
 //! JSON. See the README, section "Benchmark".
 //!
 //! ```sh
-//! cargo run --release --bin lacznik-bench -- --json bench.json
-//! cargo run --release --bin lacznik-bench -- --smoke          # a few seconds, for CI
+//! cargo run --release -p lacznik-bench -- --json bench.json
+//! cargo run --release -p lacznik-bench -- --smoke          # a few seconds, for CI
 //! ```
 
-#[path = "lacznik_bench/delivery.rs"]
 mod delivery;
-#[path = "lacznik_bench/env.rs"]
 mod env;
-#[path = "lacznik_bench/load.rs"]
 mod load;
-#[path = "lacznik_bench/print.rs"]
 mod print;
-#[path = "lacznik_bench/report.rs"]
 mod report;
-#[path = "lacznik_bench/requests.rs"]
 mod requests;
-#[path = "lacznik_bench/scale.rs"]
 mod scale;
-#[path = "lacznik_bench/sweep.rs"]
 mod sweep;
 
 use std::path::PathBuf;
