@@ -1,4 +1,4 @@
-//! The bench's surroundings: a temp root with certificates and a data key, real servers
+//! The bench's surroundings: certificates and a data key in the run's temp root, real servers
 //! started in-process on `127.0.0.1:0` (each on its own tokio runtime, as if it were its own
 //! process), mutual-TLS channels, resident memory and a description of the machine.
 
@@ -14,35 +14,6 @@ use lacznik::pki;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
-
-/// A temp directory removed when dropped (`TMPDIR` decides where it lives).
-pub struct TempRoot {
-    path: PathBuf,
-}
-
-impl TempRoot {
-    /// Creates `lacznik-bench-<pid>-<random>` under the temp dir.
-    pub fn new() -> Result<TempRoot> {
-        let path = std::env::temp_dir().join(format!(
-            "lacznik-bench-{}-{:08x}",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-        std::fs::create_dir_all(&path).with_context(|| format!("create {}", path.display()))?;
-        Ok(TempRoot { path })
-    }
-
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for TempRoot {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
 
 static ENGINE: std::sync::OnceLock<lacznik::store::EngineKind> = std::sync::OnceLock::new();
 

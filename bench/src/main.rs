@@ -16,7 +16,7 @@ mod requests;
 mod scale;
 mod sweep;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use prost::Message;
 
-use env::{Endpoint, Server, TempRoot};
+use env::{Endpoint, Server};
 use load::Rpc;
 use report::{Report, Row};
 
@@ -136,7 +136,11 @@ fn run(args: Args) -> Result<()> {
         .enable_all()
         .thread_name("bench-client")
         .build()?;
-    let root = TempRoot::new()?;
+    // Removed at the end (TMPDIR decides where it lives).
+    let root = tempfile::Builder::new()
+        .prefix("lacznik-bench-")
+        .tempdir()
+        .context("create the temp root")?;
     let log = args
         .server_log
         .clone()
@@ -174,7 +178,7 @@ fn run(args: Args) -> Result<()> {
 
     // The main server: transport baseline, delivery, submissions.
     if runs(Part::Load) {
-        load_phases(&client, &root, &args, warmup, window, &mut r)?;
+        load_phases(&client, root.path(), &args, warmup, window, &mut r)?;
     }
 
     // Sweep: the library on stores of its own.
@@ -232,17 +236,14 @@ fn run(args: Args) -> Result<()> {
 /// Baseline, delivery, submissions and Blue Cards on one fresh server.
 fn load_phases(
     client: &tokio::runtime::Runtime,
-    root: &TempRoot,
+    root: &Path,
     args: &Args,
     warmup: Duration,
     window: Duration,
     r: &mut Report,
 ) -> Result<()> {
-    let server = Server::start(env::config(
-        root.path(),
-        root.path().join("main").join("data"),
-    ))?;
-    let ep = Endpoint::new(root.path(), server.addr)?;
+    let server = Server::start(env::config(root, root.join("main").join("data")))?;
+    let ep = Endpoint::new(root, server.addr)?;
     client.block_on(env::first_health_ok(&ep, server.started))?;
     client.block_on(load::check_once(&ep, Rpc::Submit))?;
     client.block_on(load::check_once(&ep, Rpc::Card))?;
