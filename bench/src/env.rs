@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
+use lacznik::client::{TlsClient, mtls_channel};
 use lacznik::config::Config;
 use lacznik::directory::OrgId;
 use lacznik::pki;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+use tonic::transport::Channel;
 
 static ENGINE: std::sync::OnceLock<lacznik::store::EngineKind> = std::sync::OnceLock::new();
 
@@ -76,21 +77,18 @@ impl Endpoint {
         })
     }
 
-    /// A new connection (TCP + TLS 1.3 handshake with the organisation's certificate).
+    /// A new connection (TCP + TLS 1.3 handshake with the organisation's certificate), opened
+    /// as every client of the server opens one ([`mtls_channel`]).
     pub async fn channel(&self, org: &str) -> Result<Channel> {
         let id: OrgId = org.parse().map_err(|e| anyhow!("org id {org}: {e:?}"))?;
         let (c, k) = pki::org_paths(&self.certs, &id);
         let cert = std::fs::read_to_string(&c).with_context(|| c.display().to_string())?;
         let key = std::fs::read_to_string(&k).with_context(|| k.display().to_string())?;
-        let tls = ClientTlsConfig::new()
-            .ca_certificate(Certificate::from_pem(self.ca_pem.as_bytes()))
-            .domain_name("localhost")
-            .identity(Identity::from_pem(cert, key));
-        Ok(Channel::from_shared(format!("https://{}", self.addr))?
-            .tls_config(tls)?
-            .connect_timeout(Duration::from_secs(60))
-            .connect()
-            .await?)
+        let tls = TlsClient {
+            connect_timeout: Some(Duration::from_secs(60)),
+            ..TlsClient::new(self.ca_pem.as_str(), cert, key)
+        };
+        Ok(mtls_channel(&self.addr.to_string(), &tls).await?)
     }
 
     /// `n` connections as `org`, opened concurrently.
