@@ -9,6 +9,7 @@
 
 mod delivery;
 mod env;
+mod host;
 mod load;
 mod print;
 mod report;
@@ -148,7 +149,7 @@ fn run(args: Args) -> Result<()> {
     init_server_log(&log)?;
     env::prepare_root(root.path())?;
 
-    let mut r = Report::new(env::machine(), args.smoke, window, warmup, scale_n);
+    let mut r = Report::new(host::machine(), args.smoke, window, warmup, scale_n);
     r.request_bytes = requests::normal(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
     r.card_bytes = requests::card(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
     print::header(&r);
@@ -222,7 +223,7 @@ fn run(args: Args) -> Result<()> {
         ));
     }
     r.total = total.elapsed();
-    r.loadavg_end = env::loadavg();
+    r.loadavg_end = host::loadavg();
     r.evaluate();
     print::print(&r);
     if let Some(path) = &args.json {
