@@ -24,6 +24,7 @@ use lacznik::feed::Feeds;
 use tokio::runtime::Runtime;
 
 use super::env::{self, Endpoint, Server};
+use super::host;
 use super::load::{self, Measured, Rpc};
 use super::requests;
 
@@ -242,22 +243,22 @@ pub fn measure(
         (built, wall, false)
     };
     let config = store_config(root, &dir);
-    let (du_apparent, du_allocated) = env::du(&config.data_dir);
+    let (du_apparent, du_allocated) = host::du(&config.data_dir);
 
-    let rss_before_mib = env::rss_mib();
+    let rss_before_mib = host::rss_mib();
     let server = Server::start(config)?;
     let ep = Endpoint::new(root, server.addr)?;
     let startup = client.block_on(env::first_health_ok(&ep, server.started))?;
-    let rss_after_start_mib = env::rss_mib();
+    let rss_after_start_mib = host::rss_mib();
     // Connections of the load clients alone (a rough measure of their share).
     let rss_clients_connected_mib = client.block_on(async {
         let chans = ep.channels(Rpc::Submit.org(), 64).await?;
-        let rss = env::rss_mib();
+        let rss = host::rss_mib();
         drop(chans);
         Ok::<f64, anyhow::Error>(rss)
     })?;
     client.block_on(load::check_once(&ep, Rpc::Submit))?;
-    let mut max = env::rss_mib();
+    let mut max = host::rss_mib();
     let load = client.block_on(load::closed_loop(
         &ep,
         Rpc::Submit,
@@ -265,7 +266,7 @@ pub fn measure(
         warmup,
         window,
         || {
-            max = max.max(env::rss_mib());
+            max = max.max(host::rss_mib());
         },
     ))?;
     server.stop(client)?;

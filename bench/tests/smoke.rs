@@ -7,9 +7,11 @@ use std::process::Command;
 
 #[test]
 fn bench_smoke_run_reports_every_section() {
-    let dir = std::env::temp_dir().join(format!("lacznik-bench-smoke-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let json = dir.join("bench.json");
+    let dir = tempfile::Builder::new()
+        .prefix("lacznik-bench-smoke-")
+        .tempdir()
+        .expect("temp dir");
+    let json = dir.path().join("bench.json");
     let out = Command::new(env!("CARGO_BIN_EXE_lacznik-bench"))
         .arg("--smoke")
         .arg("--json")
@@ -24,7 +26,7 @@ fn bench_smoke_run_reports_every_section() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = std::fs::read_to_string(&json).expect("JSON written");
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
 
     let positive = |x: &serde_json::Value, what: &str| {

@@ -37,7 +37,7 @@ pub struct Row {
     /// Whether the target is met.
     pub pass: Option<bool>,
     /// Where the CPU went.
-    pub cpu: Option<super::env::CpuUse>,
+    pub cpu: Option<super::host::CpuUse>,
 }
 
 impl Row {

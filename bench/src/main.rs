@@ -3,28 +3,21 @@
 //! JSON. See the README, section "Benchmark".
 //!
 //! ```sh
-//! cargo run --release --bin lacznik-bench -- --json bench.json
-//! cargo run --release --bin lacznik-bench -- --smoke          # a few seconds, for CI
+//! cargo run --release -p lacznik-bench -- --json bench.json
+//! cargo run --release -p lacznik-bench -- --smoke          # a few seconds, for CI
 //! ```
 
-#[path = "lacznik_bench/delivery.rs"]
 mod delivery;
-#[path = "lacznik_bench/env.rs"]
 mod env;
-#[path = "lacznik_bench/load.rs"]
+mod host;
 mod load;
-#[path = "lacznik_bench/print.rs"]
 mod print;
-#[path = "lacznik_bench/report.rs"]
 mod report;
-#[path = "lacznik_bench/requests.rs"]
 mod requests;
-#[path = "lacznik_bench/scale.rs"]
 mod scale;
-#[path = "lacznik_bench/sweep.rs"]
 mod sweep;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -32,7 +25,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use prost::Message;
 
-use env::{Endpoint, Server, TempRoot};
+use env::{Endpoint, Server};
 use load::Rpc;
 use report::{Report, Row};
 
@@ -144,7 +137,11 @@ fn run(args: Args) -> Result<()> {
         .enable_all()
         .thread_name("bench-client")
         .build()?;
-    let root = TempRoot::new()?;
+    // Removed at the end (TMPDIR decides where it lives).
+    let root = tempfile::Builder::new()
+        .prefix("lacznik-bench-")
+        .tempdir()
+        .context("create the temp root")?;
     let log = args
         .server_log
         .clone()
@@ -152,7 +149,7 @@ fn run(args: Args) -> Result<()> {
     init_server_log(&log)?;
     env::prepare_root(root.path())?;
 
-    let mut r = Report::new(env::machine(), args.smoke, window, warmup, scale_n);
+    let mut r = Report::new(host::machine(), args.smoke, window, warmup, scale_n);
     r.request_bytes = requests::normal(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
     r.card_bytes = requests::card(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
     print::header(&r);
@@ -182,7 +179,7 @@ fn run(args: Args) -> Result<()> {
 
     // The main server: transport baseline, delivery, submissions.
     if runs(Part::Load) {
-        load_phases(&client, &root, &args, warmup, window, &mut r)?;
+        load_phases(&client, root.path(), &args, warmup, window, &mut r)?;
     }
 
     // Sweep: the library on stores of its own.
@@ -226,7 +223,7 @@ fn run(args: Args) -> Result<()> {
         ));
     }
     r.total = total.elapsed();
-    r.loadavg_end = env::loadavg();
+    r.loadavg_end = host::loadavg();
     r.evaluate();
     print::print(&r);
     if let Some(path) = &args.json {
@@ -240,17 +237,14 @@ fn run(args: Args) -> Result<()> {
 /// Baseline, delivery, submissions and Blue Cards on one fresh server.
 fn load_phases(
     client: &tokio::runtime::Runtime,
-    root: &TempRoot,
+    root: &Path,
     args: &Args,
     warmup: Duration,
     window: Duration,
     r: &mut Report,
 ) -> Result<()> {
-    let server = Server::start(env::config(
-        root.path(),
-        root.path().join("main").join("data"),
-    ))?;
-    let ep = Endpoint::new(root.path(), server.addr)?;
+    let server = Server::start(env::config(root, root.join("main").join("data")))?;
+    let ep = Endpoint::new(root, server.addr)?;
     client.block_on(env::first_health_ok(&ep, server.started))?;
     client.block_on(load::check_once(&ep, Rpc::Submit))?;
     client.block_on(load::check_once(&ep, Rpc::Card))?;

@@ -117,7 +117,7 @@ pub struct Measured {
     /// Latencies of the OK calls, µs.
     pub hist: Histogram<u64>,
     /// Where the CPU went during the window.
-    pub cpu: Option<super::env::CpuUse>,
+    pub cpu: Option<super::host::CpuUse>,
 }
 
 impl Measured {
@@ -202,12 +202,12 @@ pub async fn closed_loop(
         tokio::time::sleep(Duration::from_millis(100)).await;
         if Instant::now() >= start {
             if first.is_none() {
-                first = Some(super::env::cpu_snap());
+                first = Some(super::host::cpu_snap());
             }
             during();
         }
     }
-    let cpu = first.map(|a| super::env::cpu_use(&a, &super::env::cpu_snap()));
+    let cpu = first.map(|a| super::host::cpu_use(&a, &super::host::cpu_snap()));
     let mut m = Measured {
         completed: 0,
         errors: 0,
