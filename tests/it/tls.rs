@@ -1,9 +1,7 @@
 //! Mutual TLS is mandatory: every way of arriving without a valid, unrevoked certificate
 //! from the configured CA is refused at the handshake, before any gRPC is spoken.
 
-mod common;
-
-use common::{Options, TestServer};
+use crate::support::{Options, TestServer};
 use lacznik::api::pb::WhoAmIRequest;
 use lacznik::api::pb::admin_service_client::AdminServiceClient;
 use lacznik::pki::{DevCa, Validity};
@@ -86,6 +84,7 @@ async fn a_revoked_certificate_is_refused_and_others_still_work() {
 
 #[tokio::test]
 async fn a_crl_written_while_running_is_picked_up() {
+    let _timing = crate::support::serial::timing();
     let server = TestServer::start_with(Options::default()).await;
     let id = server.org_identity("kmp-torun");
     assert_eq!(server.raw_handshake(Some(&id)).await, Ok(()));

@@ -1,9 +1,7 @@
 //! The caller is the organisation its certificate names (`urn:lacznik:org:<id>`), resolved
 //! against the directory on every call.
 
-mod common;
-
-use common::TestServer;
+use crate::support::TestServer;
 use lacznik::api::pb::admin_service_client::AdminServiceClient;
 use lacznik::api::pb::{ListOrganizationsRequest, OrganizationKind, WhoAmIRequest};
 use lacznik::pki::Validity;

@@ -2,12 +2,10 @@
 //! retry, validation (all bad fields, § 2, § 6), § 9 repeat cards, pulls and long polls,
 //! acknowledgement, forwarding, steps, closure (§ 18) and visibility.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::fixtures::*;
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::{Options, TestServer};
 use jiff::SignedDuration;
 use lacznik::api::pb;
 use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
@@ -278,6 +276,7 @@ async fn a_repeat_card_joins_the_running_procedure_and_the_chair_is_told() {
 
 #[tokio::test]
 async fn pull_skips_acknowledged_cards_and_a_long_poll_wakes_on_a_new_card() {
+    let _timing = crate::support::serial::timing();
     let s = server().await;
     let mut team = client(&s, "zi-lazy").await;
     let empty = pull(&mut team, "", 0).await;

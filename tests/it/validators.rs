@@ -12,12 +12,10 @@
 //! `PROPTEST_CASES=<n>` runs more cases than the default 256. The fuzz targets in `fuzz/`
 //! check the first property on raw protobuf bytes (nightly only).
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use common::fixtures::{self, pbts};
+use crate::support::fixtures::{self, pbts};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::assistance_map::{self, Decoder};
 use lacznik::api::blue_card_map::{self, CardDecoder};

@@ -1,10 +1,8 @@
 //! Delivery guarantees across server restarts: Blue Card pulls resume from a cursor with no
 //! gap and no reordering (the police stream's restart test is in `assistance.rs`).
 
-mod common;
-
-use common::fixtures::*;
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::{Options, TestServer};
 use jiff::SignedDuration;
 use lacznik::api::pb;
 use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;

@@ -2,12 +2,10 @@
 //! well-behaved one is still served, and a client that opens a stream and never reads
 //! neither hurts others nor blocks a graceful shutdown.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::fixtures::*;
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::{Options, TestServer};
 use lacznik::api::pb;
 use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
 use tonic::Code;
@@ -17,6 +15,7 @@ const VISIT: &str = "2027-01-11T09:00:00Z";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooding_organisation_is_shed_while_another_is_served() {
+    let _alone = crate::support::serial::alone();
     let s = TestServer::start_with(Options {
         simulated_clock: Some(t(NOW)),
         tweak: Some(Box::new(|c| c.limits.per_org_in_flight = 8)),
@@ -75,6 +74,7 @@ async fn a_flooding_organisation_is_shed_while_another_is_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_that_is_never_read_neither_hurts_others_nor_blocks_shutdown() {
+    let _timing = crate::support::serial::timing();
     let s = TestServer::start_with(Options {
         simulated_clock: Some(t(NOW)),
         tweak: Some(Box::new(|c| c.limits.shutdown_grace_secs = 1)),

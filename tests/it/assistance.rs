@@ -2,10 +2,8 @@
 //! routing, idempotent retry, validation, visibility, every state transition (and illegal
 //! ones), amendments, cancellation and stream replay.
 
-mod common;
-
-use common::fixtures::*;
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::{Options, TestServer};
 use jiff::SignedDuration;
 use lacznik::api::pb;
 use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
@@ -616,6 +614,7 @@ async fn cancelling_reaches_the_stream_and_closes_the_deadlines() {
 
 #[tokio::test]
 async fn the_police_stream_delivers_live_and_replays_after_reconnects_and_restarts() {
+    let _timing = crate::support::serial::timing();
     let s = server().await;
     let mut centre = client(&s, "mopr-torun").await;
     let mut police = client(&s, "kmp-torun").await;

@@ -2,10 +2,8 @@
 //! § 7 ust. 1 (7 days from starting the procedure), receipt (1 working day), § 8 ust. 1
 //! (3 days from receipt; calendar days, no rolling by default).
 
-mod common;
-
-use common::fixtures::*;
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::{Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
 use lacznik::api::pb::admin_service_client::AdminServiceClient;

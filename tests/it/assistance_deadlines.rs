@@ -2,10 +2,8 @@
 //! clock: one second before, at, and after each deadline, around the 24-28 December 2026
 //! holiday run (24, 25, 26 December are holidays, 27 is a Sunday).
 
-mod common;
-
-use common::fixtures::*;
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::{Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
 use lacznik::api::pb::admin_service_client::AdminServiceClient;

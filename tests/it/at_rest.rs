@@ -2,13 +2,11 @@
 //! touched a case and detects an edited entry, and key rotation re-encrypts everything
 //! while the data stays readable. The CLI parts run the real binary as a process.
 
-mod common;
-
 use std::path::Path;
 
-use common::fixtures::*;
-use common::offline::{files_containing, lacznik_on as lacznik};
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::offline::{files_containing, lacznik_on as lacznik};
+use crate::support::{Options, TestServer};
 use lacznik::api::pb;
 use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
 use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;

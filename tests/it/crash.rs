@@ -8,8 +8,6 @@
 //!
 //! `CRASH_SEED=<n>` replays a run's kill timings (the seed is printed).
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::future::Future;
@@ -20,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use common::fixtures::*;
+use crate::support::fixtures::*;
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
@@ -643,11 +641,13 @@ fn evidence(lines: &[String], limit: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once_fjall() {
+    let _heavy = crate::support::serial::heavy();
     survive_sigkill("fjall").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once_sled() {
+    let _heavy = crate::support::serial::heavy();
     survive_sigkill("sled").await;
 }
 

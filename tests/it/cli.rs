@@ -2,13 +2,11 @@
 //! walk with the example files, a Blue Card, breaches, the clock, tables and JSON output,
 //! and errors printed with their field violations and a non-zero exit code.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::fixtures::t;
-use common::{Options, TestServer};
+use crate::support::fixtures::t;
+use crate::support::{Options, TestServer};
 
 fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")

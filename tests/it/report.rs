@@ -3,14 +3,12 @@
 //! subset, and with `--gmina`), the HTML has the weekly chart, the counts by rule and the
 //! open breaches, and bad arguments fail with a clear message before connecting.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::fixtures::*;
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::{Options, TestServer};
 use jiff::SignedDuration;
 use lacznik::api::pb;
 use lacznik::api::pb::admin_service_client::AdminServiceClient;

@@ -3,15 +3,13 @@
 //! backup is there, identical, and the restored audit chain is intact. The CLI runs as a
 //! process.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::fixtures::*;
-use common::offline::{lacznik, lacznik_with};
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::offline::{lacznik, lacznik_with};
+use crate::support::{Options, TestServer};
 use lacznik::api::pb;
 use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
 

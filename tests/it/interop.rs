@@ -2,12 +2,10 @@
 //! Python environment is prepared by `scripts/test` (a venv in `.venv` with
 //! `tests/python/requirements.txt`); set `LACZNIK_PYTHON` to use another interpreter.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::TestServer;
+use crate::support::TestServer;
 
 /// The interpreter with grpcio installed. Missing is a failure, not a skip: CI must run it.
 pub fn python() -> PathBuf {
@@ -148,7 +146,10 @@ async fn the_example_integrations_work_end_to_end() {
     );
     let started = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
     cards
-        .submit_blue_card_a(common::fixtures::card(&common::fixtures::new_id(), started))
+        .submit_blue_card_a(crate::support::fixtures::card(
+            &crate::support::fixtures::new_id(),
+            started,
+        ))
         .await
         .unwrap();
     let mut inbox = vec!["chair_inbox.py".to_string()];

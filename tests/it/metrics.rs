@@ -2,12 +2,10 @@
 //! code, latency histograms, open deadlines by rule, pending items per recipient, connected
 //! police streams, store size and flush latency.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::fixtures::*;
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::{Options, TestServer};
 use lacznik::api::pb;
 use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
 use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
@@ -35,6 +33,12 @@ async fn scrape(addr: std::net::SocketAddr) -> HashMap<String, f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_scraped_and_parsed() {
+    // The Prometheus recorder is process-wide: this test counts exactly, so it runs in a
+    // process of its own (and its 200 ms wait for the gauges is a timing assumption).
+    let _timing = crate::support::serial::timing();
+    if !crate::support::alone::own_process(module_path!(), "metrics_are_scraped_and_parsed") {
+        return;
+    }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -2,13 +2,11 @@
 //! writes audit tombstones, and the purged records' bytes leave the data directory; the
 //! server's own schedule purges at start. Real binary, real store, real mTLS clients.
 
-mod common;
-
 use std::path::Path;
 
-use common::fixtures::*;
-use common::offline::{files_containing, lacznik_on as lacznik};
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::offline::{files_containing, lacznik_on as lacznik};
+use crate::support::{Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
 use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;

@@ -1,8 +1,6 @@
 //! gRPC health and reflection, so generic tools work; and the message size limit.
 
-mod common;
-
-use common::{Options, TestServer};
+use crate::support::{Options, TestServer};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
 use tonic_reflection::pb::v1::ServerReflectionRequest;

@@ -3,8 +3,10 @@
 //! real mutual-TLS gRPC clients. Set `TEST_LOG=1` to see the server's logs.
 #![allow(dead_code)]
 
+pub mod alone;
 pub mod fixtures;
 pub mod offline;
+pub mod serial;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

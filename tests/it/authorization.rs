@@ -35,13 +35,11 @@
 //! | `RecordProcedureStep` | the procedure of a fresh card; form C, now |
 //! | `CloseProcedure` | the procedure of a fresh card acknowledged by `zi-lazy`; NO_GROUNDS with a protocol |
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::Instant;
 
-use common::fixtures::*;
-use common::{Options, TestServer};
+use crate::support::fixtures::*;
+use crate::support::{Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
 use lacznik::api::pb::admin_service_client::AdminServiceClient;

@@ -3,12 +3,10 @@
 //! clock-control RPCs. Cases are seeded through the deadline engine on the real sled store
 //! before the server starts (the assistance and Blue Card RPCs drive the same engine).
 
-mod common;
-
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{Options, TestServer};
+use crate::support::{Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb::admin_service_client::AdminServiceClient;
 use lacznik::api::pb::breach_service_client::BreachServiceClient;
@@ -208,6 +206,7 @@ async fn exactly_once_across_a_restart_and_catch_up_after_downtime() {
 
 #[tokio::test]
 async fn on_the_real_clock_a_breach_is_recorded_within_a_second_of_its_deadline() {
+    let _timing = crate::support::serial::timing();
     let prepared = TestServer::prepare(Options::default()).await;
     // Submitted 30 minutes minus 2 s ago: due in 2 s, after the server has started.
     let at = Timestamp::now() - SignedDuration::from_mins(30) + SignedDuration::from_secs(2);
