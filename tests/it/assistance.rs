@@ -3,15 +3,11 @@
 //! ones), amendments, cancellation and stream replay.
 
 use crate::support::fixtures::*;
-use crate::support::{Options, TestServer};
+use crate::support::{AssistanceClient, TestServer};
 use jiff::SignedDuration;
 use lacznik::api::pb;
-use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
 use tokio_stream::StreamExt;
 use tonic::Code;
-use tonic::transport::Channel;
-
-type Client = AssistanceServiceClient<Channel>;
 
 /// Monday 21 Dec 2026, 09:00 in Toruń.
 const NOW: &str = "2026-12-21T08:00:00Z";
@@ -19,18 +15,13 @@ const NOW: &str = "2026-12-21T08:00:00Z";
 const VISIT: &str = "2027-01-11T09:00:00Z";
 
 async fn server() -> TestServer {
-    TestServer::start_with(Options {
-        simulated_clock: Some(t(NOW)),
-        ..Options::default()
-    })
-    .await
+    TestServer::simulated(t(NOW)).await
 }
 
-async fn client(s: &TestServer, org: &str) -> Client {
-    AssistanceServiceClient::new(s.channel(org).await)
-}
-
-async fn submit(c: &mut Client, req: pb::SubmitAssistanceRequestRequest) -> pb::AssistanceRequest {
+async fn submit(
+    c: &mut AssistanceClient,
+    req: pb::SubmitAssistanceRequestRequest,
+) -> pb::AssistanceRequest {
     c.submit_assistance_request(req)
         .await
         .unwrap()
@@ -40,7 +31,7 @@ async fn submit(c: &mut Client, req: pb::SubmitAssistanceRequestRequest) -> pb::
 }
 
 async fn ack(
-    c: &mut Client,
+    c: &mut AssistanceClient,
     id: &str,
     state: pb::AssistanceRequestState,
 ) -> Result<pb::AssistanceRequest, tonic::Status> {
@@ -62,7 +53,7 @@ async fn ack(
     .map(|r| r.into_inner().request.unwrap())
 }
 
-async fn get(c: &mut Client, id: &str) -> Result<pb::AssistanceRequest, tonic::Status> {
+async fn get(c: &mut AssistanceClient, id: &str) -> Result<pb::AssistanceRequest, tonic::Status> {
     c.get_assistance_request(pb::GetAssistanceRequestRequest {
         request_id: id.into(),
     })
@@ -70,26 +61,12 @@ async fn get(c: &mut Client, id: &str) -> Result<pb::AssistanceRequest, tonic::S
     .map(|r| r.into_inner().request.unwrap())
 }
 
-async fn advance(s: &TestServer, by: SignedDuration) {
-    lacznik::api::pb::admin_service_client::AdminServiceClient::new(
-        s.channel("lacznik-admin").await,
-    )
-    .advance_clock(pb::AdvanceClockRequest {
-        by: Some(prost_types::Duration {
-            seconds: by.as_secs(),
-            nanos: 0,
-        }),
-    })
-    .await
-    .unwrap();
-}
-
 use pb::AssistanceRequestState as S;
 
 #[tokio::test]
 async fn a_submitted_request_is_routed_to_the_police_unit_of_the_gmina() {
     let s = server().await;
-    let mut centre = client(&s, "mopr-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
     let id = new_id();
     let r = submit(&mut centre, normal(&id, t(VISIT))).await;
     assert_eq!(r.request_id, id);
@@ -110,7 +87,7 @@ async fn a_submitted_request_is_routed_to_the_police_unit_of_the_gmina() {
     );
     assert!(r.breaches.is_empty());
 
-    let mut police = client(&s, "kmp-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let seen = get(&mut police, &id).await.unwrap();
     assert_eq!(seen.content, r.content);
     assert_eq!(seen.history.len(), 1);
@@ -120,10 +97,10 @@ async fn a_submitted_request_is_routed_to_the_police_unit_of_the_gmina() {
 #[tokio::test]
 async fn a_retry_with_the_same_id_is_idempotent_and_different_content_is_already_exists() {
     let s = server().await;
-    let mut centre = client(&s, "mopr-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
     let id = new_id();
     let first = submit(&mut centre, normal(&id, t(VISIT))).await;
-    advance(&s, SignedDuration::from_mins(1)).await;
+    s.advance_clock(SignedDuration::from_mins(1)).await;
     let again = submit(&mut centre, normal(&id, t(VISIT))).await;
     assert_eq!(again.submitted_time, first.submitted_time);
     assert_eq!(again.version, 1);
@@ -137,7 +114,7 @@ async fn a_retry_with_the_same_id_is_idempotent_and_different_content_is_already
     assert_eq!(e.code(), Code::AlreadyExists);
 
     // Another centre cannot reuse the id either (and learns nothing else).
-    let mut other = client(&s, "mgops-lazy").await;
+    let mut other = s.assistance("mgops-lazy").await;
     let mut lazy = normal(&id, t(VISIT));
     lazy.content
         .as_mut()
@@ -151,7 +128,7 @@ async fn a_retry_with_the_same_id_is_idempotent_and_different_content_is_already
     assert!(!e.message().contains("mopr"), "{}", e.message());
 
     // Exactly one record: the police unit lists it once.
-    let mut police = client(&s, "kmp-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let list = police
         .list_assistance_requests(pb::ListAssistanceRequestsRequest::default())
         .await
@@ -164,7 +141,7 @@ async fn a_retry_with_the_same_id_is_idempotent_and_different_content_is_already
 #[tokio::test]
 async fn invalid_input_reports_every_bad_field_at_once() {
     let s = server().await;
-    let mut centre = client(&s, "mopr-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
     let mut req = normal("not-a-uuid", t(NOW) - SignedDuration::from_hours(1));
     {
         let c = req.content.as_mut().unwrap();
@@ -231,14 +208,14 @@ async fn invalid_input_reports_every_bad_field_at_once() {
 #[tokio::test]
 async fn only_a_welfare_centre_submits_and_only_for_its_own_area() {
     let s = server().await;
-    let mut police = client(&s, "kmp-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let e = police
         .submit_assistance_request(normal(&new_id(), t(VISIT)))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::PermissionDenied);
 
-    let mut lazy = client(&s, "mgops-lazy").await;
+    let mut lazy = s.assistance("mgops-lazy").await;
     let e = lazy
         .submit_assistance_request(normal(&new_id(), t(VISIT)))
         .await
@@ -250,7 +227,7 @@ async fn only_a_welfare_centre_submits_and_only_for_its_own_area() {
 #[tokio::test]
 async fn a_third_organisation_learns_nothing_not_even_that_the_id_exists() {
     let s = server().await;
-    let mut centre = client(&s, "mopr-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
     let id = new_id();
     submit(&mut centre, normal(&id, t(VISIT))).await;
     let unknown = new_id();
@@ -262,7 +239,7 @@ async fn a_third_organisation_learns_nothing_not_even_that_the_id_exists() {
         "lacznik-admin",
         "mkrpa-torun",
     ] {
-        let mut c = client(&s, org).await;
+        let mut c = s.assistance(org).await;
         let e = get(&mut c, &id).await.unwrap_err();
         assert_eq!(e.code(), Code::NotFound, "{org}");
         let e2 = get(&mut c, &unknown).await.unwrap_err();
@@ -294,8 +271,8 @@ async fn a_third_organisation_learns_nothing_not_even_that_the_id_exists() {
 #[tokio::test]
 async fn the_full_lifecycle_and_every_illegal_transition() {
     let s = server().await;
-    let mut centre = client(&s, "mopr-torun").await;
-    let mut police = client(&s, "kmp-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let id = new_id();
     submit(&mut centre, normal(&id, t(VISIT))).await;
 
@@ -378,11 +355,8 @@ async fn the_full_lifecycle_and_every_illegal_transition() {
         "NORMAL requests take no written confirmation"
     );
 
-    advance(
-        &s,
-        t(VISIT).duration_since(t(NOW)) + SignedDuration::from_hours(3),
-    )
-    .await;
+    s.advance_clock(t(VISIT).duration_since(t(NOW)) + SignedDuration::from_hours(3))
+        .await;
     let e = centre
         .amend_assistance_request(pb::AmendAssistanceRequestRequest {
             request_id: id.clone(),
@@ -470,8 +444,8 @@ async fn the_full_lifecycle_and_every_illegal_transition() {
 #[tokio::test]
 async fn an_amendment_moves_the_visit_resets_the_decision_and_reaches_the_police_stream() {
     let s = server().await;
-    let mut centre = client(&s, "mopr-torun").await;
-    let mut police = client(&s, "kmp-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let id = new_id();
     submit(&mut centre, normal(&id, t(VISIT))).await;
     ack(&mut police, &id, S::Received).await.unwrap();
@@ -564,7 +538,7 @@ async fn an_amendment_moves_the_visit_resets_the_decision_and_reaches_the_police
 #[tokio::test]
 async fn cancelling_reaches_the_stream_and_closes_the_deadlines() {
     let s = server().await;
-    let mut centre = client(&s, "mopr-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
     let id = new_id();
     submit(&mut centre, normal(&id, t(VISIT))).await;
     let e = centre
@@ -591,12 +565,12 @@ async fn cancelling_reaches_the_stream_and_closes_the_deadlines() {
         "{:?}",
         cancelled.deadlines
     );
-    let mut police = client(&s, "kmp-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     assert_eq!(
         ack(&mut police, &id, S::Received).await.unwrap_err().code(),
         Code::FailedPrecondition
     );
-    advance(&s, SignedDuration::from_hours(24 * 30)).await;
+    s.advance_clock(SignedDuration::from_hours(24 * 30)).await;
     assert!(get(&mut centre, &id).await.unwrap().breaches.is_empty());
     let mut stream = police
         .stream_assistance_requests(pb::StreamAssistanceRequestsRequest::default())
@@ -616,8 +590,8 @@ async fn cancelling_reaches_the_stream_and_closes_the_deadlines() {
 async fn the_police_stream_delivers_live_and_replays_after_reconnects_and_restarts() {
     let _timing = crate::support::serial::timing();
     let s = server().await;
-    let mut centre = client(&s, "mopr-torun").await;
-    let mut police = client(&s, "kmp-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let mut stream = police
         .stream_assistance_requests(pb::StreamAssistanceRequestsRequest::default())
         .await
@@ -660,7 +634,7 @@ async fn the_police_stream_delivers_live_and_replays_after_reconnects_and_restar
     let s = s
         .restart_at(Some(t(NOW) + SignedDuration::from_mins(5)))
         .await;
-    let mut police = client(&s, "kmp-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let mut again = police
         .stream_assistance_requests(pb::StreamAssistanceRequestsRequest {
             after_cursor: cursors[1].clone(),
@@ -673,7 +647,7 @@ async fn the_police_stream_delivers_live_and_replays_after_reconnects_and_restar
         assert_eq!(&e.request.as_ref().unwrap().request_id, id);
     }
     // And live again after the restart.
-    let mut centre = client(&s, "mopr-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
     let id = new_id();
     submit(&mut centre, normal(&id, t(VISIT))).await;
     let e = tokio::time::timeout(std::time::Duration::from_secs(5), again.next())
@@ -684,7 +658,7 @@ async fn the_police_stream_delivers_live_and_replays_after_reconnects_and_restar
     assert_eq!(e.request.unwrap().request_id, id);
 
     // Another police unit's stream carries none of these.
-    let mut other = client(&s, "kp-lazy").await;
+    let mut other = s.assistance("kp-lazy").await;
     let mut lazy = other
         .stream_assistance_requests(pb::StreamAssistanceRequestsRequest::default())
         .await
@@ -706,7 +680,7 @@ async fn the_police_stream_delivers_live_and_replays_after_reconnects_and_restar
 #[tokio::test]
 async fn list_pages_by_planned_start_and_filters_by_state_and_range() {
     let s = server().await;
-    let mut centre = client(&s, "mopr-torun").await;
+    let mut centre = s.assistance("mopr-torun").await;
     let mut ids = Vec::new();
     for day in [5, 1, 3, 2, 4] {
         let id = new_id();
@@ -718,7 +692,7 @@ async fn list_pages_by_planned_start_and_filters_by_state_and_range() {
         ids.push((day, id));
     }
     ids.sort();
-    let mut police = client(&s, "kmp-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     ack(&mut police, &ids[0].1, S::Received).await.unwrap();
     let mut seen = Vec::new();
     let mut token = String::new();

@@ -3,32 +3,13 @@
 //! holiday run (24, 25, 26 December are holidays, 27 is a Sunday).
 
 use crate::support::fixtures::*;
-use crate::support::{Options, TestServer};
+use crate::support::{AssistanceClient, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
-use lacznik::api::pb::admin_service_client::AdminServiceClient;
-use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
-use tonic::transport::Channel;
 
-type Client = AssistanceServiceClient<Channel>;
 use pb::AssistanceRequestState as S;
 
-async fn server(start: &str) -> TestServer {
-    TestServer::start_with(Options {
-        simulated_clock: Some(t(start)),
-        ..Options::default()
-    })
-    .await
-}
-
-async fn set_clock(s: &TestServer, to: Timestamp) {
-    AdminServiceClient::new(s.channel("lacznik-admin").await)
-        .set_clock(pb::SetClockRequest { to: Some(pbts(to)) })
-        .await
-        .unwrap();
-}
-
-async fn breaches(c: &mut Client, id: &str) -> Vec<(String, Timestamp, bool)> {
+async fn breaches(c: &mut AssistanceClient, id: &str) -> Vec<(String, Timestamp, bool)> {
     c.get_assistance_request(pb::GetAssistanceRequestRequest {
         request_id: id.into(),
     })
@@ -49,7 +30,7 @@ async fn breaches(c: &mut Client, id: &str) -> Vec<(String, Timestamp, bool)> {
     .collect()
 }
 
-async fn submit(c: &mut Client, req: pb::SubmitAssistanceRequestRequest) -> String {
+async fn submit(c: &mut AssistanceClient, req: pb::SubmitAssistanceRequestRequest) -> String {
     c.submit_assistance_request(req)
         .await
         .unwrap()
@@ -59,7 +40,7 @@ async fn submit(c: &mut Client, req: pb::SubmitAssistanceRequestRequest) -> Stri
         .request_id
 }
 
-async fn ack(c: &mut Client, id: &str, state: S) {
+async fn ack(c: &mut AssistanceClient, id: &str, state: S) {
     c.acknowledge_assistance_request(pb::AcknowledgeAssistanceRequestRequest {
         request_id: id.into(),
         acknowledgement: state as i32,
@@ -77,15 +58,15 @@ const NOTICE_DUE: &str = "2026-12-21T23:00:00Z";
 
 #[tokio::test]
 async fn notice_of_three_working_days_before_a_visit_after_the_christmas_run() {
-    let s = server("2026-12-21T22:59:59Z").await;
-    let mut centre = AssistanceServiceClient::new(s.channel("mopr-torun").await);
+    let s = TestServer::simulated(t("2026-12-21T22:59:59Z")).await;
+    let mut centre = s.assistance("mopr-torun").await;
     let in_time = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
     assert!(
         breaches(&mut centre, &in_time).await.is_empty(),
         "one second before"
     );
 
-    set_clock(&s, t(NOTICE_DUE)).await;
+    s.set_clock(t(NOTICE_DUE)).await;
     let at = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
     assert_eq!(
         breaches(&mut centre, &at).await,
@@ -93,7 +74,7 @@ async fn notice_of_three_working_days_before_a_visit_after_the_christmas_run() {
         "at the deadline: late, accepted, breach recorded (and resolved: the request did arrive)"
     );
 
-    set_clock(&s, t("2026-12-23T10:00:00Z")).await;
+    s.set_clock(t("2026-12-23T10:00:00Z")).await;
     let after = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
     let b = breaches(&mut centre, &after).await;
     assert_eq!(b[0].0, "assistance.notice");
@@ -102,19 +83,19 @@ async fn notice_of_three_working_days_before_a_visit_after_the_christmas_run() {
 #[tokio::test]
 async fn receipt_within_thirty_minutes() {
     let start = "2026-12-21T08:00:00Z";
-    let s = server(start).await;
-    let mut centre = AssistanceServiceClient::new(s.channel("mopr-torun").await);
-    let mut police = AssistanceServiceClient::new(s.channel("kmp-torun").await);
+    let s = TestServer::simulated(t(start)).await;
+    let mut centre = s.assistance("mopr-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let id = submit(&mut centre, normal(&new_id(), t("2027-01-11T09:00:00Z"))).await;
     let due = t(start) + SignedDuration::from_mins(30);
-    set_clock(&s, due - SignedDuration::from_secs(1)).await;
+    s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut police, &id).await.is_empty());
-    set_clock(&s, due).await;
+    s.set_clock(due).await;
     assert_eq!(
         breaches(&mut police, &id).await,
         vec![("assistance.receipt".into(), due, false)]
     );
-    set_clock(&s, due + SignedDuration::from_secs(1)).await;
+    s.set_clock(due + SignedDuration::from_secs(1)).await;
     assert_eq!(breaches(&mut police, &id).await.len(), 1);
     ack(&mut police, &id, S::Received).await;
     assert_eq!(
@@ -126,16 +107,16 @@ async fn receipt_within_thirty_minutes() {
 
 #[tokio::test]
 async fn response_by_the_end_of_the_working_day_before_the_visit() {
-    let s = server("2026-12-18T08:00:00Z").await;
-    let mut centre = AssistanceServiceClient::new(s.channel("mopr-torun").await);
-    let mut police = AssistanceServiceClient::new(s.channel("kmp-torun").await);
+    let s = TestServer::simulated(t("2026-12-18T08:00:00Z")).await;
+    let mut centre = s.assistance("mopr-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let id = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
     ack(&mut police, &id, S::Received).await;
     // The working day before Monday 28 Dec is Wednesday 23 Dec (24-27 are not working days).
     let due = t("2026-12-23T23:00:00Z");
-    set_clock(&s, due - SignedDuration::from_secs(1)).await;
+    s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut police, &id).await.is_empty());
-    set_clock(&s, due).await;
+    s.set_clock(due).await;
     assert_eq!(
         breaches(&mut police, &id).await,
         vec![("assistance.response".into(), due, false)]
@@ -147,9 +128,9 @@ async fn urgent_oral_response_within_an_hour_and_written_confirmation_one_workin
  {
     // Wednesday 23 Dec, 14:00 local: an urgent visit from 13:00 to 15:00, asked for orally at 12:45.
     let now = t("2026-12-23T13:00:00Z");
-    let s = server("2026-12-23T13:00:00Z").await;
-    let mut centre = AssistanceServiceClient::new(s.channel("mopr-torun").await);
-    let mut police = AssistanceServiceClient::new(s.channel("kmp-torun").await);
+    let s = TestServer::simulated(t("2026-12-23T13:00:00Z")).await;
+    let mut centre = s.assistance("mopr-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let start = now - SignedDuration::from_hours(1);
     let id = submit(
         &mut centre,
@@ -158,9 +139,9 @@ async fn urgent_oral_response_within_an_hour_and_written_confirmation_one_workin
     .await;
     ack(&mut police, &id, S::Received).await;
     let due = now + SignedDuration::from_hours(1);
-    set_clock(&s, due - SignedDuration::from_secs(1)).await;
+    s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut police, &id).await.is_empty());
-    set_clock(&s, due).await;
+    s.set_clock(due).await;
     assert_eq!(
         breaches(&mut police, &id).await,
         vec![("assistance.response_urgent".into(), due, false)]
@@ -168,9 +149,10 @@ async fn urgent_oral_response_within_an_hour_and_written_confirmation_one_workin
 
     // Planned end Wed 23 Dec 15:00 local; next working day is Mon 28 Dec: due its end.
     let written_due = t("2026-12-28T23:00:00Z");
-    set_clock(&s, written_due - SignedDuration::from_secs(1)).await;
+    s.set_clock(written_due - SignedDuration::from_secs(1))
+        .await;
     assert_eq!(breaches(&mut centre, &id).await.len(), 1);
-    set_clock(&s, written_due).await;
+    s.set_clock(written_due).await;
     let b = breaches(&mut centre, &id).await;
     assert_eq!(
         b[1],
@@ -200,9 +182,9 @@ async fn urgent_oral_response_within_an_hour_and_written_confirmation_one_workin
 
 #[tokio::test]
 async fn service_note_within_one_working_day_after_the_visit() {
-    let s = server("2026-12-18T08:00:00Z").await;
-    let mut centre = AssistanceServiceClient::new(s.channel("mopr-torun").await);
-    let mut police = AssistanceServiceClient::new(s.channel("kmp-torun").await);
+    let s = TestServer::simulated(t("2026-12-18T08:00:00Z")).await;
+    let mut centre = s.assistance("mopr-torun").await;
+    let mut police = s.assistance("kmp-torun").await;
     let id = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
     ack(&mut police, &id, S::Received).await;
     police
@@ -216,7 +198,7 @@ async fn service_note_within_one_working_day_after_the_visit() {
         .unwrap();
     // Visit ends Mon 28 Dec 12:00 local; one working day after: end of Tue 29 Dec.
     let due = t("2026-12-29T23:00:00Z");
-    set_clock(&s, due - SignedDuration::from_secs(1)).await;
+    s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut police, &id).await.is_empty());
     police
         .file_service_note(pb::FileServiceNoteRequest {
@@ -225,7 +207,7 @@ async fn service_note_within_one_working_day_after_the_visit() {
         })
         .await
         .unwrap();
-    set_clock(&s, due + SignedDuration::from_hours(1)).await;
+    s.set_clock(due + SignedDuration::from_hours(1)).await;
     assert!(
         breaches(&mut police, &id).await.is_empty(),
         "filed one second before: in time"

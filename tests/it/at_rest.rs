@@ -4,12 +4,10 @@
 
 use std::path::Path;
 
+use crate::support::TestServer;
 use crate::support::fixtures::*;
 use crate::support::offline::{files_containing, lacznik_on as lacznik};
-use crate::support::{Options, TestServer};
 use lacznik::api::pb;
-use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
-use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
 
 const NOW: &str = "2026-12-01T08:00:00Z";
 
@@ -23,20 +21,20 @@ fn raw_engine(data: &Path) -> std::sync::Arc<dyn lacznik::store::Engine> {
 }
 
 async fn seed(server: &TestServer) -> (String, String) {
-    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let mut centre = server.assistance("mopr-torun").await;
     let id = new_id();
     centre
         .submit_assistance_request(normal(&id, t("2027-01-11T09:00:00Z")))
         .await
         .unwrap();
-    let mut police = AssistanceServiceClient::new(server.channel("kmp-torun").await);
+    let mut police = server.assistance("kmp-torun").await;
     police
         .get_assistance_request(pb::GetAssistanceRequestRequest {
             request_id: id.clone(),
         })
         .await
         .unwrap();
-    let mut cards = BlueCardServiceClient::new(server.channel("kp-lazy").await);
+    let mut cards = server.blue_card("kp-lazy").await;
     let card_id = new_id();
     cards
         .submit_blue_card_a(card(&card_id, t(NOW)))
@@ -47,11 +45,7 @@ async fn seed(server: &TestServer) -> (String, String) {
 
 #[tokio::test]
 async fn personal_data_is_never_on_disk_in_clear() {
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(t(NOW)),
-        ..Options::default()
-    })
-    .await;
+    let server = TestServer::simulated(t(NOW)).await;
     let (id, _) = seed(&server).await;
     let data = server.config().data_dir.clone();
     let (dir, ..) = server.stop().await;
@@ -77,14 +71,10 @@ async fn personal_data_is_never_on_disk_in_clear() {
 
 #[tokio::test]
 async fn the_audit_chain_shows_who_touched_a_case_and_an_edited_entry_breaks_it() {
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(t(NOW)),
-        ..Options::default()
-    })
-    .await;
+    let server = TestServer::simulated(t(NOW)).await;
     let (id, _) = seed(&server).await;
     // A third organisation tries: refused, and logged.
-    let mut stranger = AssistanceServiceClient::new(server.channel("mgops-lazy").await);
+    let mut stranger = server.assistance("mgops-lazy").await;
     stranger
         .get_assistance_request(pb::GetAssistanceRequestRequest {
             request_id: id.clone(),
@@ -140,11 +130,7 @@ async fn the_audit_chain_shows_who_touched_a_case_and_an_edited_entry_breaks_it(
 
 #[tokio::test]
 async fn key_rotation_re_encrypts_and_the_data_stays_readable() {
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(t(NOW)),
-        ..Options::default()
-    })
-    .await;
+    let server = TestServer::simulated(t(NOW)).await;
     let (id, card_id) = seed(&server).await;
     let (dir, certs, ca, config) = server.stop().await;
     let key_file = dir.path().join("keys/data.key");
@@ -177,7 +163,7 @@ async fn key_rotation_re_encrypts_and_the_data_stays_readable() {
 
     // The server reads everything with the new key only.
     let server = TestServer::relaunch(dir, certs, ca, config, Some(t(NOW))).await;
-    let mut police = AssistanceServiceClient::new(server.channel("kmp-torun").await);
+    let mut police = server.assistance("kmp-torun").await;
     let r = police
         .get_assistance_request(pb::GetAssistanceRequestRequest { request_id: id })
         .await
@@ -186,7 +172,7 @@ async fn key_rotation_re_encrypts_and_the_data_stays_readable() {
         .request
         .unwrap();
     assert_eq!(r.content, Some(content(t("2027-01-11T09:00:00Z"))));
-    let mut team = BlueCardServiceClient::new(server.channel("zi-lazy").await);
+    let mut team = server.blue_card("zi-lazy").await;
     let c = team
         .get_blue_card(pb::GetBlueCardRequest { card_id })
         .await

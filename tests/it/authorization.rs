@@ -38,8 +38,8 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use crate::support::TestServer;
 use crate::support::fixtures::*;
-use crate::support::{Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
 use lacznik::api::pb::admin_service_client::AdminServiceClient;
@@ -546,11 +546,7 @@ async fn call(ch: Channel, rpc: Rpc, target: &Target) -> Result<(), Status> {
 #[tokio::test]
 async fn every_rpc_as_every_kind_of_caller_gets_the_documented_code() {
     let started = Instant::now();
-    let s = TestServer::start_with(Options {
-        simulated_clock: Some(now()),
-        ..Options::default()
-    })
-    .await;
+    let s = TestServer::simulated(now()).await;
 
     let mut channels = HashMap::new();
     for org in CALLERS {

@@ -11,20 +11,15 @@ use crate::support::fixtures::*;
 use crate::support::offline::{lacznik, lacznik_with};
 use crate::support::{Options, TestServer};
 use lacznik::api::pb;
-use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
 
 const NOW: &str = "2026-12-01T08:00:00Z";
 const VISIT: &str = "2027-01-11T09:00:00Z";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_online_backup_restores_to_an_identical_consistent_store() {
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(t(NOW)),
-        ..Options::default()
-    })
-    .await;
-    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
-    let mut police = AssistanceServiceClient::new(server.channel("kmp-torun").await);
+    let server = TestServer::simulated(t(NOW)).await;
+    let mut centre = server.assistance("mopr-torun").await;
+    let mut police = server.assistance("kmp-torun").await;
     let mut before = Vec::new();
     for i in 0..40 {
         let id = new_id();
@@ -156,7 +151,7 @@ async fn an_online_backup_restores_to_an_identical_consistent_store() {
 
     config.data_dir = restored;
     let server = TestServer::relaunch(dir, certs, ca, config, Some(t(NOW))).await;
-    let mut police = AssistanceServiceClient::new(server.channel("kmp-torun").await);
+    let mut police = server.assistance("kmp-torun").await;
     for (id, original) in &originals {
         let r = police
             .get_assistance_request(pb::GetAssistanceRequestRequest {
@@ -170,7 +165,7 @@ async fn an_online_backup_restores_to_an_identical_consistent_store() {
         assert_eq!(&r, original, "request {id} differs after restore");
     }
     // And the restored server keeps working: new submissions, the stream replays in order.
-    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let mut centre = server.assistance("mopr-torun").await;
     centre
         .submit_assistance_request(normal(&new_id(), t(VISIT)))
         .await
@@ -187,12 +182,8 @@ async fn an_online_backup_restores_to_an_identical_consistent_store() {
 
 #[tokio::test]
 async fn a_stopped_server_is_backed_up_directly() {
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(t(NOW)),
-        ..Options::default()
-    })
-    .await;
-    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let server = TestServer::simulated(t(NOW)).await;
+    let mut centre = server.assistance("mopr-torun").await;
     centre
         .submit_assistance_request(normal(&new_id(), t(VISIT)))
         .await
@@ -224,7 +215,7 @@ async fn a_sled_store_moves_to_fjall_through_backup_and_restore() {
         ..Options::default()
     })
     .await;
-    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let mut centre = server.assistance("mopr-torun").await;
     let id = new_id();
     let stored = centre
         .submit_assistance_request(normal(&id, t(VISIT)))
@@ -287,7 +278,7 @@ async fn a_sled_store_moves_to_fjall_through_backup_and_restore() {
 
     config.data_dir = new;
     let server = TestServer::relaunch(dir, certs, ca, config, Some(t(NOW))).await;
-    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let mut centre = server.assistance("mopr-torun").await;
     let read = centre
         .get_assistance_request(pb::GetAssistanceRequestRequest { request_id: id })
         .await

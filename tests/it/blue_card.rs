@@ -5,31 +5,19 @@
 use std::time::{Duration, Instant};
 
 use crate::support::fixtures::*;
-use crate::support::{Options, TestServer};
+use crate::support::{BlueCardClient, TestServer};
 use jiff::SignedDuration;
 use lacznik::api::pb;
-use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
 use tonic::Code;
-use tonic::transport::Channel;
-
-type Client = BlueCardServiceClient<Channel>;
 
 /// Wednesday 18 Nov 2026, 10:00 in Łazy.
 const NOW: &str = "2026-11-18T09:00:00Z";
 
 async fn server() -> TestServer {
-    TestServer::start_with(Options {
-        simulated_clock: Some(t(NOW)),
-        ..Options::default()
-    })
-    .await
+    TestServer::simulated(t(NOW)).await
 }
 
-async fn client(s: &TestServer, org: &str) -> Client {
-    BlueCardServiceClient::new(s.channel(org).await)
-}
-
-async fn submit(c: &mut Client, req: pb::SubmitBlueCardARequest) -> pb::BlueCard {
+async fn submit(c: &mut BlueCardClient, req: pb::SubmitBlueCardARequest) -> pb::BlueCard {
     c.submit_blue_card_a(req)
         .await
         .unwrap()
@@ -38,7 +26,7 @@ async fn submit(c: &mut Client, req: pb::SubmitBlueCardARequest) -> pb::BlueCard
         .unwrap()
 }
 
-async fn pull(c: &mut Client, after: &str, wait: u32) -> pb::PullBlueCardsResponse {
+async fn pull(c: &mut BlueCardClient, after: &str, wait: u32) -> pb::PullBlueCardsResponse {
     c.pull_blue_cards(pb::PullBlueCardsRequest {
         after_cursor: after.into(),
         max_cards: 10,
@@ -49,13 +37,13 @@ async fn pull(c: &mut Client, after: &str, wait: u32) -> pb::PullBlueCardsRespon
     .into_inner()
 }
 
-async fn ack(c: &mut Client, id: &str) -> Result<pb::BlueCard, tonic::Status> {
+async fn ack(c: &mut BlueCardClient, id: &str) -> Result<pb::BlueCard, tonic::Status> {
     c.acknowledge_blue_card(pb::AcknowledgeBlueCardRequest { card_id: id.into() })
         .await
         .map(|r| r.into_inner().card.unwrap())
 }
 
-async fn close(c: &mut Client, procedure: &str) -> Result<pb::Procedure, tonic::Status> {
+async fn close(c: &mut BlueCardClient, procedure: &str) -> Result<pb::Procedure, tonic::Status> {
     c.close_procedure(pb::CloseProcedureRequest {
         procedure_id: procedure.into(),
         reason: pb::ClosureReason::NoGrounds as i32,
@@ -72,7 +60,7 @@ fn started() -> jiff::Timestamp {
 #[tokio::test]
 async fn a_card_reaches_the_team_of_the_gmina_and_a_retry_is_idempotent() {
     let s = server().await;
-    let mut police = client(&s, "kp-lazy").await;
+    let mut police = s.blue_card("kp-lazy").await;
     let id = new_id();
     let c = submit(&mut police, card(&id, started())).await;
     assert_eq!(c.team_org_id, "zi-lazy");
@@ -93,7 +81,7 @@ async fn a_card_reaches_the_team_of_the_gmina_and_a_retry_is_idempotent() {
         Code::AlreadyExists
     );
 
-    let mut team = client(&s, "zi-lazy").await;
+    let mut team = s.blue_card("zi-lazy").await;
     let pulled = pull(&mut team, "", 0).await;
     assert_eq!(pulled.cards.len(), 1, "one card, not two");
     assert_eq!(pulled.cards[0].card.as_ref().unwrap().card_id, id);
@@ -121,11 +109,11 @@ async fn only_initiating_services_submit() {
         "szpital-torun",
         "zw-warszawa",
     ] {
-        let mut c = client(&s, org).await;
+        let mut c = s.blue_card(org).await;
         submit(&mut c, card(&new_id(), started())).await;
     }
     for org in ["zi-lazy", "suw-katowice", "lacznik-admin"] {
-        let mut c = client(&s, org).await;
+        let mut c = s.blue_card(org).await;
         let e = c
             .submit_blue_card_a(card(&new_id(), started()))
             .await
@@ -137,7 +125,7 @@ async fn only_initiating_services_submit() {
 #[tokio::test]
 async fn every_bad_field_is_reported_and_card_b_never_goes_to_a_suspected_person() {
     let s = server().await;
-    let mut police = client(&s, "kp-lazy").await;
+    let mut police = s.blue_card("kp-lazy").await;
     let mut bad = card("x", t(NOW) + SignedDuration::from_hours(5));
     {
         let c = bad.content.as_mut().unwrap();
@@ -233,13 +221,13 @@ async fn every_bad_field_is_reported_and_card_b_never_goes_to_a_suspected_person
 #[tokio::test]
 async fn a_repeat_card_joins_the_running_procedure_and_the_chair_is_told() {
     let s = server().await;
-    let mut police = client(&s, "kp-lazy").await;
+    let mut police = s.blue_card("kp-lazy").await;
     let first = submit(&mut police, card(&new_id(), started())).await;
-    let mut team = client(&s, "zi-lazy").await;
+    let mut team = s.blue_card("zi-lazy").await;
     let p1 = pull(&mut team, "", 0).await;
     let cursor = p1.next_cursor.clone();
 
-    let mut commission = client(&s, "gkrpa-lazy").await;
+    let mut commission = s.blue_card("gkrpa-lazy").await;
     let mut repeat = card(&new_id(), t(NOW) - SignedDuration::from_hours(1));
     repeat.procedure_id = first.procedure_id.clone();
     let second = submit(&mut commission, repeat).await;
@@ -278,7 +266,7 @@ async fn a_repeat_card_joins_the_running_procedure_and_the_chair_is_told() {
 async fn pull_skips_acknowledged_cards_and_a_long_poll_wakes_on_a_new_card() {
     let _timing = crate::support::serial::timing();
     let s = server().await;
-    let mut team = client(&s, "zi-lazy").await;
+    let mut team = s.blue_card("zi-lazy").await;
     let empty = pull(&mut team, "", 0).await;
     assert!(empty.cards.is_empty());
     assert_eq!(empty.next_cursor, "");
@@ -289,10 +277,10 @@ async fn pull_skips_acknowledged_cards_and_a_long_poll_wakes_on_a_new_card() {
     assert!(waited.cards.is_empty());
     assert!(started_at.elapsed() >= Duration::from_millis(900));
 
-    let mut long = client(&s, "zi-lazy").await;
+    let mut long = s.blue_card("zi-lazy").await;
     let poll = tokio::spawn(async move { pull(&mut long, "", 20).await });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut police = client(&s, "kp-lazy").await;
+    let mut police = s.blue_card("kp-lazy").await;
     let id = new_id();
     let sent = Instant::now();
     submit(&mut police, card(&id, started())).await;
@@ -335,8 +323,8 @@ async fn pull_skips_acknowledged_cards_and_a_long_poll_wakes_on_a_new_card() {
 #[tokio::test]
 async fn forwarding_steps_and_closure_follow_section_8_and_18() {
     let s = server().await;
-    let mut police = client(&s, "kp-lazy").await;
-    let mut team = client(&s, "zi-lazy").await;
+    let mut police = s.blue_card("kp-lazy").await;
+    let mut team = s.blue_card("zi-lazy").await;
     let c = submit(&mut police, card(&new_id(), started())).await;
     let forward = pb::RecordForwardingRequest {
         card_id: c.card_id.clone(),
@@ -471,7 +459,7 @@ async fn forwarding_steps_and_closure_follow_section_8_and_18() {
 #[tokio::test]
 async fn nobody_else_learns_anything_and_supervisors_see_breaches_only() {
     let s = server().await;
-    let mut police = client(&s, "kp-lazy").await;
+    let mut police = s.blue_card("kp-lazy").await;
     let c = submit(
         &mut police,
         card(&new_id(), t(NOW) - SignedDuration::from_hours(24 * 10)),
@@ -485,7 +473,7 @@ async fn nobody_else_learns_anything_and_supervisors_see_breaches_only() {
         "suw-katowice",
         "lacznik-admin",
     ] {
-        let mut other = client(&s, org).await;
+        let mut other = s.blue_card(org).await;
         let e = other
             .get_blue_card(pb::GetBlueCardRequest {
                 card_id: c.card_id.clone(),
@@ -512,9 +500,7 @@ async fn nobody_else_learns_anything_and_supervisors_see_breaches_only() {
     }
     // The card came 10 days after the procedure started: § 7 ust. 1 breach, visible to the
     // supervisor of Łazy, without any card content.
-    let mut supervisor = lacznik::api::pb::breach_service_client::BreachServiceClient::new(
-        s.channel("suw-katowice").await,
-    );
+    let mut supervisor = s.breaches("suw-katowice").await;
     let b = supervisor
         .list_breaches(pb::ListBreachesRequest::default())
         .await
@@ -525,9 +511,7 @@ async fn nobody_else_learns_anything_and_supervisors_see_breaches_only() {
     assert_eq!(b[0].rule_id, "bluecard.to_chair");
     assert_eq!(b[0].legal_basis, "Rozp. RM 2011 § 7 ust. 1");
     assert_eq!(b[0].case_id, c.card_id);
-    let mut other_supervisor = lacznik::api::pb::breach_service_client::BreachServiceClient::new(
-        s.channel("kpuw-bydgoszcz").await,
-    );
+    let mut other_supervisor = s.breaches("kpuw-bydgoszcz").await;
     assert!(
         other_supervisor
             .list_breaches(pb::ListBreachesRequest::default())
@@ -542,8 +526,8 @@ async fn nobody_else_learns_anything_and_supervisors_see_breaches_only() {
 #[tokio::test]
 async fn list_shows_an_initiator_its_own_cards_and_a_team_its_inbox() {
     let s = server().await;
-    let mut police = client(&s, "kp-lazy").await;
-    let mut welfare = client(&s, "mgops-lazy").await;
+    let mut police = s.blue_card("kp-lazy").await;
+    let mut welfare = s.blue_card("mgops-lazy").await;
     let a = submit(&mut police, card(&new_id(), started())).await;
     let b = submit(&mut welfare, card(&new_id(), started())).await;
     let mine = police
@@ -556,7 +540,7 @@ async fn list_shows_an_initiator_its_own_cards_and_a_team_its_inbox() {
         mine.iter().map(|c| c.card_id.clone()).collect::<Vec<_>>(),
         vec![a.card_id.clone()]
     );
-    let mut team = client(&s, "zi-lazy").await;
+    let mut team = s.blue_card("zi-lazy").await;
     ack(&mut team, &a.card_id).await.unwrap();
     let inbox = team
         .list_blue_cards(pb::ListBlueCardsRequest::default())

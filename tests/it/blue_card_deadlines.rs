@@ -3,31 +3,11 @@
 //! (3 days from receipt; calendar days, no rolling by default).
 
 use crate::support::fixtures::*;
-use crate::support::{Options, TestServer};
+use crate::support::{BlueCardClient, Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
-use lacznik::api::pb::admin_service_client::AdminServiceClient;
-use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
-use tonic::transport::Channel;
 
-type Client = BlueCardServiceClient<Channel>;
-
-async fn server(start: &str) -> TestServer {
-    TestServer::start_with(Options {
-        simulated_clock: Some(t(start)),
-        ..Options::default()
-    })
-    .await
-}
-
-async fn set_clock(s: &TestServer, to: Timestamp) {
-    AdminServiceClient::new(s.channel("lacznik-admin").await)
-        .set_clock(pb::SetClockRequest { to: Some(pbts(to)) })
-        .await
-        .unwrap();
-}
-
-async fn breaches(c: &mut Client, id: &str) -> Vec<(String, Timestamp, bool)> {
+async fn breaches(c: &mut BlueCardClient, id: &str) -> Vec<(String, Timestamp, bool)> {
     c.get_blue_card(pb::GetBlueCardRequest { card_id: id.into() })
         .await
         .unwrap()
@@ -46,7 +26,7 @@ async fn breaches(c: &mut Client, id: &str) -> Vec<(String, Timestamp, bool)> {
         .collect()
 }
 
-async fn submit(c: &mut Client, id: &str, started: Timestamp) {
+async fn submit(c: &mut BlueCardClient, id: &str, started: Timestamp) {
     c.submit_blue_card_a(card(id, started)).await.unwrap();
 }
 
@@ -56,15 +36,15 @@ const TO_CHAIR_DUE: &str = "2026-11-25T23:00:00Z";
 
 #[tokio::test]
 async fn a_card_must_reach_the_chair_within_7_days_of_starting_the_procedure() {
-    let s = server("2026-11-25T22:59:59Z").await;
-    let mut police = BlueCardServiceClient::new(s.channel("kp-lazy").await);
+    let s = TestServer::simulated(t("2026-11-25T22:59:59Z")).await;
+    let mut police = s.blue_card("kp-lazy").await;
     let in_time = new_id();
     submit(&mut police, &in_time, t(STARTED)).await;
     assert!(
         breaches(&mut police, &in_time).await.is_empty(),
         "one second before"
     );
-    set_clock(&s, t(TO_CHAIR_DUE)).await;
+    s.set_clock(t(TO_CHAIR_DUE)).await;
     let late = new_id();
     submit(&mut police, &late, t(STARTED)).await;
     assert_eq!(
@@ -77,15 +57,15 @@ async fn a_card_must_reach_the_chair_within_7_days_of_starting_the_procedure() {
 #[tokio::test]
 async fn the_chair_acknowledges_within_one_working_day() {
     // Submitted Friday 20 Nov 12:00 local; one working day: end of Monday 23 Nov.
-    let s = server("2026-11-20T11:00:00Z").await;
-    let mut police = BlueCardServiceClient::new(s.channel("kp-lazy").await);
-    let mut team = BlueCardServiceClient::new(s.channel("zi-lazy").await);
+    let s = TestServer::simulated(t("2026-11-20T11:00:00Z")).await;
+    let mut police = s.blue_card("kp-lazy").await;
+    let mut team = s.blue_card("zi-lazy").await;
     let id = new_id();
     submit(&mut police, &id, t("2026-11-20T10:00:00Z")).await;
     let due = t("2026-11-23T23:00:00Z");
-    set_clock(&s, due - SignedDuration::from_secs(1)).await;
+    s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut team, &id).await.is_empty());
-    set_clock(&s, due).await;
+    s.set_clock(due).await;
     assert_eq!(
         breaches(&mut team, &id).await,
         vec![("bluecard.receipt".into(), due, false)]
@@ -105,9 +85,9 @@ async fn the_chair_acknowledges_within_one_working_day() {
 async fn the_chair_forwards_within_3_days_of_receipt_even_over_a_weekend() {
     // Acknowledged Thursday 19 Nov 15:00 local; 3 calendar days: end of Sunday 22 Nov
     // (§ 8 ust. 1; the 2011 regulation counts calendar days, no rolling to Monday).
-    let s = server("2026-11-19T14:00:00Z").await;
-    let mut police = BlueCardServiceClient::new(s.channel("kp-lazy").await);
-    let mut team = BlueCardServiceClient::new(s.channel("zi-lazy").await);
+    let s = TestServer::simulated(t("2026-11-19T14:00:00Z")).await;
+    let mut police = s.blue_card("kp-lazy").await;
+    let mut team = s.blue_card("zi-lazy").await;
     let id = new_id();
     submit(&mut police, &id, t("2026-11-19T10:00:00Z")).await;
     team.acknowledge_blue_card(pb::AcknowledgeBlueCardRequest {
@@ -116,14 +96,14 @@ async fn the_chair_forwards_within_3_days_of_receipt_even_over_a_weekend() {
     .await
     .unwrap();
     let due = t("2026-11-22T23:00:00Z");
-    set_clock(&s, due - SignedDuration::from_secs(1)).await;
+    s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut team, &id).await.is_empty());
-    set_clock(&s, due).await;
+    s.set_clock(due).await;
     assert_eq!(
         breaches(&mut team, &id).await,
         vec![("bluecard.forward".into(), due, false)]
     );
-    set_clock(&s, due + SignedDuration::from_hours(10)).await;
+    s.set_clock(due + SignedDuration::from_hours(10)).await;
     team.record_forwarding(pb::RecordForwardingRequest {
         card_id: id.clone(),
         forwarded_to: pb::ForwardedTo::TeamMembers as i32,
@@ -154,8 +134,8 @@ async fn with_the_2023_working_day_override_the_forward_deadline_skips_the_weeke
         ..Options::default()
     })
     .await;
-    let mut police = BlueCardServiceClient::new(s.channel("kp-lazy").await);
-    let mut team = BlueCardServiceClient::new(s.channel("zi-lazy").await);
+    let mut police = s.blue_card("kp-lazy").await;
+    let mut team = s.blue_card("zi-lazy").await;
     let id = new_id();
     submit(&mut police, &id, t("2026-11-19T10:00:00Z")).await;
     let acked = team

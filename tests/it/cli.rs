@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::TestServer;
 use crate::support::fixtures::t;
-use crate::support::{Options, TestServer};
 
 fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")
@@ -50,11 +50,7 @@ impl Cli<'_> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_walks_a_request_and_a_card_with_the_example_files() {
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(t("2026-11-23T10:00:00Z")),
-        ..Options::default()
-    })
-    .await;
+    let server = TestServer::simulated(t("2026-11-23T10:00:00Z")).await;
     let scratch = tempfile::tempdir().unwrap();
     let cli = Cli {
         server: &server,
@@ -152,11 +148,7 @@ async fn the_cli_walks_a_request_and_a_card_with_the_example_files() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_printed_with_field_violations_and_a_non_zero_exit_code() {
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(t("2026-11-23T10:00:00Z")),
-        ..Options::default()
-    })
-    .await;
+    let server = TestServer::simulated(t("2026-11-23T10:00:00Z")).await;
     let scratch = tempfile::tempdir().unwrap();
     let cli = Cli {
         server: &server,

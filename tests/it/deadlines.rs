@@ -6,17 +6,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::support::fixtures::{t, ts};
 use crate::support::{Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
-use lacznik::api::pb::admin_service_client::AdminServiceClient;
-use lacznik::api::pb::breach_service_client::BreachServiceClient;
 use lacznik::api::pb::{self, ListBreachesRequest, WatchBreachesRequest};
 use lacznik::deadlines::{CaseKind, CaseRef, Deadlines, Event, Facts, RuleSet};
 use tonic::Code;
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
 
 fn torun_case(id: &str) -> CaseRef {
     CaseRef {
@@ -60,29 +55,14 @@ async fn seed(data: &Path, cases: Vec<CaseRef>, at: Timestamp) {
 }
 
 async fn breaches(server: &TestServer, org: &str) -> Vec<pb::Breach> {
-    BreachServiceClient::new(server.channel(org).await)
+    server
+        .breaches(org)
+        .await
         .list_breaches(ListBreachesRequest::default())
         .await
         .unwrap()
         .into_inner()
         .breaches
-}
-
-async fn advance(server: &TestServer, by: SignedDuration) {
-    AdminServiceClient::new(server.channel("lacznik-admin").await)
-        .advance_clock(pb::AdvanceClockRequest {
-            by: Some(prost_types::Duration {
-                seconds: by.as_secs(),
-                nanos: by.subsec_nanos(),
-            }),
-        })
-        .await
-        .unwrap();
-}
-
-fn ts(p: &Option<prost_types::Timestamp>) -> Timestamp {
-    let p = p.as_ref().unwrap();
-    Timestamp::new(p.seconds, p.nanos).unwrap()
 }
 
 const SUBMITTED: &str = "2026-03-02T09:00:00Z";
@@ -102,12 +82,14 @@ async fn a_breach_falls_due_on_the_simulated_clock_at_its_deadline_and_only_then
     .await;
     let server = prepared.start().await;
 
-    advance(&server, SignedDuration::from_secs(30 * 60 - 1)).await;
+    server
+        .advance_clock(SignedDuration::from_secs(30 * 60 - 1))
+        .await;
     assert!(
         breaches(&server, "kmp-torun").await.is_empty(),
         "one second before"
     );
-    advance(&server, SignedDuration::from_secs(1)).await;
+    server.advance_clock(SignedDuration::from_secs(1)).await;
     let list = breaches(&server, "kmp-torun").await;
     assert_eq!(list.len(), 1, "at the deadline");
     let b = &list[0];
@@ -117,7 +99,7 @@ async fn a_breach_falls_due_on_the_simulated_clock_at_its_deadline_and_only_then
     assert_eq!(ts(&b.due_time), t("2026-03-02T09:30:00Z"));
     assert_eq!(ts(&b.recorded_time), t("2026-03-02T09:30:00Z"));
     assert!(b.resolved_time.is_none());
-    advance(&server, SignedDuration::from_secs(1)).await;
+    server.advance_clock(SignedDuration::from_secs(1)).await;
     assert_eq!(
         breaches(&server, "kmp-torun").await.len(),
         1,
@@ -139,7 +121,7 @@ async fn breaches_are_visible_to_the_parties_and_the_supervisor_of_the_gmina_onl
     )
     .await;
     let server = prepared.start().await;
-    advance(&server, SignedDuration::from_hours(1)).await;
+    server.advance_clock(SignedDuration::from_hours(1)).await;
     for org in ["mopr-torun", "kmp-torun", "kpuw-bydgoszcz"] {
         assert_eq!(breaches(&server, org).await.len(), 1, "{org} must see it");
     }
@@ -172,7 +154,7 @@ async fn exactly_once_across_a_restart_and_catch_up_after_downtime() {
     )
     .await;
     let server = prepared.start().await;
-    advance(&server, SignedDuration::from_hours(1)).await;
+    server.advance_clock(SignedDuration::from_hours(1)).await;
     assert_eq!(breaches(&server, "kmp-torun").await.len(), 1);
 
     // Down for two weeks: the response deadline (end of the working day before the visit,
@@ -242,9 +224,9 @@ async fn watch_breaches_replays_from_a_cursor_and_then_streams_live() {
     )
     .await;
     let server = prepared.start().await;
-    advance(&server, SignedDuration::from_hours(1)).await;
+    server.advance_clock(SignedDuration::from_hours(1)).await;
 
-    let mut client = BreachServiceClient::new(server.channel("kpuw-bydgoszcz").await);
+    let mut client = server.breaches("kpuw-bydgoszcz").await;
     let mut stream = client
         .watch_breaches(WatchBreachesRequest::default())
         .await
@@ -260,7 +242,9 @@ async fn watch_breaches_replays_from_a_cursor_and_then_streams_live() {
     assert_eq!(cases, vec!["w-1", "w-2"]);
 
     // Live: the response deadlines fall due while the stream is open.
-    advance(&server, SignedDuration::from_hours(24 * 12)).await;
+    server
+        .advance_clock(SignedDuration::from_hours(24 * 12))
+        .await;
     let third = tokio::time::timeout(std::time::Duration::from_secs(5), stream.message())
         .await
         .unwrap()
@@ -283,7 +267,9 @@ async fn watch_breaches_replays_from_a_cursor_and_then_streams_live() {
     assert_eq!(again.cursor, second.cursor);
 
     // A party of another gmina sees nothing: its stream stays silent.
-    let mut other = BreachServiceClient::new(server.channel("suw-katowice").await)
+    let mut other = server
+        .breaches("suw-katowice")
+        .await
         .watch_breaches(WatchBreachesRequest::default())
         .await
         .unwrap()
@@ -305,12 +291,8 @@ async fn watch_breaches_replays_from_a_cursor_and_then_streams_live() {
 
 #[tokio::test]
 async fn clock_control_is_for_admins_on_a_simulated_clock_only() {
-    let sim = TestServer::start_with(Options {
-        simulated_clock: Some(t(SUBMITTED)),
-        ..Options::default()
-    })
-    .await;
-    let mut centre = AdminServiceClient::new(sim.channel("mopr-torun").await);
+    let sim = TestServer::simulated(t(SUBMITTED)).await;
+    let mut centre = sim.admin("mopr-torun").await;
     let now = centre.now(pb::NowRequest {}).await.unwrap().into_inner();
     assert!(now.simulated);
     assert_eq!(ts(&now.now), t(SUBMITTED));
@@ -325,7 +307,7 @@ async fn clock_control_is_for_admins_on_a_simulated_clock_only() {
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
 
-    let mut admin = AdminServiceClient::new(sim.channel("lacznik-admin").await);
+    let mut admin = sim.admin("lacznik-admin").await;
     let set = admin
         .set_clock(pb::SetClockRequest {
             to: Some(prost_types::Timestamp {
@@ -359,7 +341,7 @@ async fn clock_control_is_for_admins_on_a_simulated_clock_only() {
     assert_eq!(negative.code(), Code::InvalidArgument);
 
     let real = TestServer::start().await;
-    let mut admin = AdminServiceClient::new(real.channel("lacznik-admin").await);
+    let mut admin = real.admin("lacznik-admin").await;
     let now = admin.now(pb::NowRequest {}).await.unwrap().into_inner();
     assert!(!now.simulated);
     assert!((ts(&now.now) - Timestamp::now()).abs() < SignedDuration::from_secs(5));
@@ -373,7 +355,7 @@ async fn clock_control_is_for_admins_on_a_simulated_clock_only() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition);
-    let mut centre = AdminServiceClient::new(real.channel("mopr-torun").await);
+    let mut centre = real.admin("mopr-torun").await;
     let denied = centre
         .advance_clock(pb::AdvanceClockRequest {
             by: Some(prost_types::Duration {
@@ -396,8 +378,10 @@ async fn list_breaches_filters_and_pages() {
     let cases = (0..5).map(|i| torun_case(&format!("p-{i}"))).collect();
     seed(&prepared.data_dir(), cases, t(SUBMITTED)).await;
     let server = prepared.start().await;
-    advance(&server, SignedDuration::from_hours(24 * 14)).await;
-    let mut client = BreachServiceClient::new(server.channel("kmp-torun").await);
+    server
+        .advance_clock(SignedDuration::from_hours(24 * 14))
+        .await;
+    let mut client = server.breaches("kmp-torun").await;
     let mut seen = Vec::new();
     let mut token = String::new();
     loop {

@@ -1,22 +1,17 @@
 //! Delivery guarantees across server restarts: Blue Card pulls resume from a cursor with no
 //! gap and no reordering (the police stream's restart test is in `assistance.rs`).
 
+use crate::support::TestServer;
 use crate::support::fixtures::*;
-use crate::support::{Options, TestServer};
 use jiff::SignedDuration;
 use lacznik::api::pb;
-use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
 
 const NOW: &str = "2026-11-18T09:00:00Z";
 
 #[tokio::test]
 async fn pulls_resume_after_a_restart_without_gap_or_reordering() {
-    let s = TestServer::start_with(Options {
-        simulated_clock: Some(t(NOW)),
-        ..Options::default()
-    })
-    .await;
-    let mut police = BlueCardServiceClient::new(s.channel("kp-lazy").await);
+    let s = TestServer::simulated(t(NOW)).await;
+    let mut police = s.blue_card("kp-lazy").await;
     let mut sent = Vec::new();
     for _ in 0..7 {
         let id = new_id();
@@ -26,7 +21,7 @@ async fn pulls_resume_after_a_restart_without_gap_or_reordering() {
             .unwrap();
         sent.push(id);
     }
-    let mut team = BlueCardServiceClient::new(s.channel("zi-lazy").await);
+    let mut team = s.blue_card("zi-lazy").await;
     let first = team
         .pull_blue_cards(pb::PullBlueCardsRequest {
             after_cursor: String::new(),
@@ -46,7 +41,7 @@ async fn pulls_resume_after_a_restart_without_gap_or_reordering() {
     let s = s
         .restart_at(Some(t(NOW) + SignedDuration::from_mins(10)))
         .await;
-    let mut police = BlueCardServiceClient::new(s.channel("kp-lazy").await);
+    let mut police = s.blue_card("kp-lazy").await;
     let late = new_id();
     police
         .submit_blue_card_a(card(&late, t(NOW) - SignedDuration::from_hours(1)))
@@ -54,7 +49,7 @@ async fn pulls_resume_after_a_restart_without_gap_or_reordering() {
         .unwrap();
     sent.push(late);
 
-    let mut team = BlueCardServiceClient::new(s.channel("zi-lazy").await);
+    let mut team = s.blue_card("zi-lazy").await;
     let mut cursor = cursor;
     loop {
         let page = team

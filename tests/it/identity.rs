@@ -7,14 +7,11 @@ use lacznik::api::pb::{ListOrganizationsRequest, OrganizationKind, WhoAmIRequest
 use lacznik::pki::Validity;
 use tonic::Code;
 
-async fn admin(server: &TestServer, org: &str) -> AdminServiceClient<tonic::transport::Channel> {
-    AdminServiceClient::new(server.channel(org).await)
-}
-
 #[tokio::test]
 async fn who_am_i_returns_the_organisation_of_each_certificate() {
     let server = TestServer::start().await;
-    let me = admin(&server, "mopr-torun")
+    let me = server
+        .admin("mopr-torun")
         .await
         .who_am_i(WhoAmIRequest {})
         .await
@@ -27,7 +24,8 @@ async fn who_am_i_returns_the_organisation_of_each_certificate() {
     assert_eq!(me.name, "Miejski Ośrodek Pomocy Rodzinie w Toruniu");
     assert_eq!(me.gminas, vec!["0463011".to_string()]);
 
-    let police = admin(&server, "kp-lazy")
+    let police = server
+        .admin("kp-lazy")
         .await
         .who_am_i(WhoAmIRequest {})
         .await
@@ -62,7 +60,7 @@ async fn an_organisation_missing_from_the_directory_is_unauthenticated() {
 #[tokio::test]
 async fn a_suspended_organisation_is_permission_denied() {
     let server = TestServer::start().await;
-    let mut client = admin(&server, "mopr-torun-filia").await;
+    let mut client = server.admin("mopr-torun-filia").await;
     let status = client.who_am_i(WhoAmIRequest {}).await.unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
     assert!(status.message().contains("mopr-torun-filia"));
@@ -89,7 +87,7 @@ async fn a_certificate_without_an_organisation_uri_is_unauthenticated() {
 #[tokio::test]
 async fn list_organizations_filters_by_kind_and_gmina() {
     let server = TestServer::start().await;
-    let mut client = admin(&server, "mgops-lazy").await;
+    let mut client = server.admin("mgops-lazy").await;
     let all = client
         .list_organizations(ListOrganizationsRequest::default())
         .await

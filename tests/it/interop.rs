@@ -141,9 +141,7 @@ async fn the_example_integrations_work_end_to_end() {
     );
 
     // A card for Łazy, then the chair's inbox script.
-    let mut cards = lacznik::api::pb::blue_card_service_client::BlueCardServiceClient::new(
-        server.channel("kp-lazy").await,
-    );
+    let mut cards = server.blue_card("kp-lazy").await;
     let started = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
     cards
         .submit_blue_card_a(crate::support::fixtures::card(

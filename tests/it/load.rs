@@ -37,7 +37,7 @@ async fn a_flooding_organisation_is_shed_while_another_is_served() {
         }
     }
     // Meanwhile a well-behaved centre of another gmina submits one at a time.
-    let mut polite = AssistanceServiceClient::new(s.channel("mgops-lazy").await);
+    let mut polite = s.assistance("mgops-lazy").await;
     let mut worst = Duration::ZERO;
     for _ in 0..20 {
         let mut req = normal(&new_id(), t(VISIT));
@@ -81,14 +81,14 @@ async fn a_stream_that_is_never_read_neither_hurts_others_nor_blocks_shutdown() 
         ..Options::default()
     })
     .await;
-    let mut police = AssistanceServiceClient::new(s.channel("kmp-torun").await);
+    let mut police = s.assistance("kmp-torun").await;
     // Opened, then never polled again.
     let _stuck = police
         .stream_assistance_requests(pb::StreamAssistanceRequestsRequest::default())
         .await
         .unwrap()
         .into_inner();
-    let mut centre = AssistanceServiceClient::new(s.channel("mopr-torun").await);
+    let mut centre = s.assistance("mopr-torun").await;
     let mut worst = Duration::ZERO;
     for _ in 0..300 {
         let started = Instant::now();
@@ -103,7 +103,7 @@ async fn a_stream_that_is_never_read_neither_hurts_others_nor_blocks_shutdown() 
         "submissions slowed to {worst:?}"
     );
     // Another police unit's stream still works.
-    let mut other = AssistanceServiceClient::new(s.channel("kp-lazy").await);
+    let mut other = s.assistance("kp-lazy").await;
     other
         .stream_assistance_requests(pb::StreamAssistanceRequestsRequest::default())
         .await

@@ -7,8 +7,6 @@ use std::collections::HashMap;
 use crate::support::fixtures::*;
 use crate::support::{Options, TestServer};
 use lacznik::api::pb;
-use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
-use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn scrape(addr: std::net::SocketAddr) -> HashMap<String, f64> {
@@ -52,7 +50,7 @@ async fn metrics_are_scraped_and_parsed() {
         ..Options::default()
     })
     .await;
-    let mut centre = AssistanceServiceClient::new(s.channel("mopr-torun").await);
+    let mut centre = s.assistance("mopr-torun").await;
     let id = new_id();
     centre
         .submit_assistance_request(normal(&id, t("2027-01-11T09:00:00Z")))
@@ -65,14 +63,14 @@ async fn metrics_are_scraped_and_parsed() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::NotFound);
-    let mut police = AssistanceServiceClient::new(s.channel("kmp-torun").await);
+    let mut police = s.assistance("kmp-torun").await;
     let mut stream = police
         .stream_assistance_requests(pb::StreamAssistanceRequestsRequest::default())
         .await
         .unwrap()
         .into_inner();
     stream.message().await.unwrap().unwrap();
-    let mut cards = BlueCardServiceClient::new(s.channel("kp-lazy").await);
+    let mut cards = s.blue_card("kp-lazy").await;
     cards
         .submit_blue_card_a(card(&new_id(), t("2026-12-01T07:00:00Z")))
         .await

@@ -11,10 +11,6 @@ use crate::support::fixtures::*;
 use crate::support::{Options, TestServer};
 use jiff::SignedDuration;
 use lacznik::api::pb;
-use lacznik::api::pb::admin_service_client::AdminServiceClient;
-use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
-use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
-use lacznik::api::pb::breach_service_client::BreachServiceClient;
 use lacznik::report::chart::BAR_FILL;
 use lacznik::report::html::escape;
 
@@ -39,23 +35,11 @@ fn directory() -> String {
     )
 }
 
-async fn advance(server: &TestServer, by: SignedDuration) {
-    AdminServiceClient::new(server.channel("lacznik-admin").await)
-        .advance_clock(pb::AdvanceClockRequest {
-            by: Some(prost_types::Duration {
-                seconds: by.as_secs(),
-                nanos: 0,
-            }),
-        })
-        .await
-        .unwrap();
-}
-
 /// Breaches of two assistance requests in Toruń and one Blue Card in Łazy, on several
 /// rules, some resolved; returns the id of the request whose receipt breach was resolved.
 async fn produce_breaches(server: &TestServer) -> String {
     let visit = t("2026-03-16T09:00:00Z");
-    let mut mopr = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let mut mopr = server.assistance("mopr-torun").await;
     let (a, b) = (new_id(), new_id());
     mopr.submit_assistance_request(normal(&a, visit))
         .await
@@ -64,13 +48,17 @@ async fn produce_breaches(server: &TestServer) -> String {
         .await
         .unwrap();
     // A card for a procedure started 10 days ago: § 7 ust. 1 breached and resolved at once.
-    BlueCardServiceClient::new(server.channel("kp-lazy").await)
+    server
+        .blue_card("kp-lazy")
+        .await
         .submit_blue_card_a(card(&new_id(), t("2026-02-20T09:00:00Z")))
         .await
         .unwrap();
     // Receipt deadlines (30 min) pass; the police unit then receives request B, late.
-    advance(server, SignedDuration::from_hours(1)).await;
-    AssistanceServiceClient::new(server.channel("kmp-torun").await)
+    server.advance_clock(SignedDuration::from_hours(1)).await;
+    server
+        .assistance("kmp-torun")
+        .await
         .acknowledge_assistance_request(pb::AcknowledgeAssistanceRequestRequest {
             request_id: b.clone(),
             acknowledgement: pb::AssistanceRequestState::Received as i32,
@@ -81,7 +69,9 @@ async fn produce_breaches(server: &TestServer) -> String {
         .unwrap();
     // The card's receipt (1 working day) and the requests' response deadlines (end of Fri
     // 13 Mar) pass.
-    advance(server, SignedDuration::from_hours(12 * 24)).await;
+    server
+        .advance_clock(SignedDuration::from_hours(12 * 24))
+        .await;
     b
 }
 
@@ -89,7 +79,7 @@ async fn produce_breaches(server: &TestServer) -> String {
 async fn listed(server: &TestServer, org: &str) -> Vec<pb::Breach> {
     let range =
         lacznik::report::DateRange::new(FROM.parse().unwrap(), TO.parse().unwrap()).unwrap();
-    let mut c = BreachServiceClient::new(server.channel(org).await);
+    let mut c = server.breaches(org).await;
     let mut all = Vec::new();
     let mut token = String::new();
     loop {
@@ -350,11 +340,7 @@ async fn the_breach_report_matches_list_breaches_as_csv_and_html() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_dates_ranges_and_extensions_fail_with_a_clear_message() {
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(t(START)),
-        ..Options::default()
-    })
-    .await;
+    let server = TestServer::simulated(t(START)).await;
     let out = tempfile::tempdir().unwrap();
     let file = |f: &str| out.path().join(f).display().to_string();
     let cases: [(&[&str], &str); 6] = [

@@ -4,13 +4,11 @@
 
 use std::path::Path;
 
+use crate::support::TestServer;
 use crate::support::fixtures::*;
 use crate::support::offline::{files_containing, lacznik_on as lacznik};
-use crate::support::{Options, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
-use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
-use lacznik::api::pb::blue_card_service_client::BlueCardServiceClient;
 use lacznik::store::keys;
 use tonic::Code;
 
@@ -20,7 +18,7 @@ fn days(n: i64) -> SignedDuration {
 
 /// Submits a request (visit two weeks after `at`) as the Toruń centre; cancels it if asked.
 async fn request(server: &TestServer, at: Timestamp, cancel: bool) -> String {
-    let mut centre = AssistanceServiceClient::new(server.channel("mopr-torun").await);
+    let mut centre = server.assistance("mopr-torun").await;
     let id = new_id();
     centre
         .submit_assistance_request(normal(&id, at + days(14)))
@@ -40,7 +38,7 @@ async fn request(server: &TestServer, at: Timestamp, cancel: bool) -> String {
 
 /// A card from the Łazy police, acknowledged by the team and its procedure closed.
 async fn closed_procedure(server: &TestServer, at: Timestamp) -> (String, String) {
-    let mut police = BlueCardServiceClient::new(server.channel("kp-lazy").await);
+    let mut police = server.blue_card("kp-lazy").await;
     let card_id = new_id();
     let c = police
         .submit_blue_card_a(card(&card_id, at - SignedDuration::from_hours(2)))
@@ -49,7 +47,7 @@ async fn closed_procedure(server: &TestServer, at: Timestamp) -> (String, String
         .into_inner()
         .card
         .unwrap();
-    let mut team = BlueCardServiceClient::new(server.channel("zi-lazy").await);
+    let mut team = server.blue_card("zi-lazy").await;
     team.acknowledge_blue_card(pb::AcknowledgeBlueCardRequest {
         card_id: card_id.clone(),
     })
@@ -88,7 +86,9 @@ fn card_key(id: &str) -> Vec<u8> {
 }
 
 async fn get_request(server: &TestServer, id: &str) -> Result<pb::AssistanceRequest, Code> {
-    AssistanceServiceClient::new(server.channel("mopr-torun").await)
+    server
+        .assistance("mopr-torun")
+        .await
         .get_assistance_request(pb::GetAssistanceRequestRequest {
             request_id: id.into(),
         })
@@ -98,7 +98,9 @@ async fn get_request(server: &TestServer, id: &str) -> Result<pb::AssistanceRequ
 }
 
 async fn get_card(server: &TestServer, id: &str) -> Code {
-    match BlueCardServiceClient::new(server.channel("kp-lazy").await)
+    match server
+        .blue_card("kp-lazy")
+        .await
         .get_blue_card(pb::GetBlueCardRequest { card_id: id.into() })
         .await
     {
@@ -111,11 +113,7 @@ async fn get_card(server: &TestServer, id: &str) -> Code {
 async fn purge_deletes_only_old_closed_cases_and_their_bytes_leave_the_data_dir() {
     // The purge counts from the real clock; the cases are made on a simulated one.
     let long_ago = Timestamp::now() - days(100);
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(long_ago),
-        ..Options::default()
-    })
-    .await;
+    let server = TestServer::simulated(long_ago).await;
     let old_cancelled = request(&server, long_ago, true).await;
     let still_open = request(&server, long_ago, false).await;
     let (procedure, card_id) = closed_procedure(&server, long_ago).await;
@@ -196,7 +194,7 @@ async fn purge_deletes_only_old_closed_cases_and_their_bytes_leave_the_data_dir(
             .request_id,
         recent_cancelled
     );
-    let mut police = AssistanceServiceClient::new(server.channel("kmp-torun").await);
+    let mut police = server.assistance("kmp-torun").await;
     let mut stream = police
         .stream_assistance_requests(pb::StreamAssistanceRequestsRequest {
             after_cursor: String::new(),
@@ -220,11 +218,7 @@ async fn purge_deletes_only_old_closed_cases_and_their_bytes_leave_the_data_dir(
 #[tokio::test]
 async fn the_server_purges_on_its_own_schedule_when_configured() {
     let long_ago = Timestamp::now() - days(100);
-    let server = TestServer::start_with(Options {
-        simulated_clock: Some(long_ago),
-        ..Options::default()
-    })
-    .await;
+    let server = TestServer::simulated(long_ago).await;
     let old = request(&server, long_ago, true).await;
     let open = request(&server, long_ago, false).await;
     let (dir, certs, ca, mut config) = server.stop().await;

@@ -1,17 +1,15 @@
 //! gRPC health and reflection, so generic tools work; and the message size limit.
 
 use crate::support::{Options, TestServer};
-use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
 use tonic_reflection::pb::v1::ServerReflectionRequest;
-use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
 #[tokio::test]
 async fn health_is_serving_for_the_server_and_each_service() {
     let server = TestServer::start().await;
-    let mut health = HealthClient::new(server.channel("mopr-torun").await);
+    let mut health = server.health("mopr-torun").await;
     for service in [
         "",
         "lacznik.v1.AdminService",
@@ -32,7 +30,7 @@ async fn health_is_serving_for_the_server_and_each_service() {
 #[tokio::test]
 async fn reflection_lists_the_lacznik_services() {
     let server = TestServer::start().await;
-    let mut reflection = ServerReflectionClient::new(server.channel("mopr-torun").await);
+    let mut reflection = server.reflection("mopr-torun").await;
     let request = ServerReflectionRequest {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),
@@ -60,9 +58,7 @@ async fn an_oversized_message_gets_resource_exhausted() {
         ..Options::default()
     })
     .await;
-    let mut client = lacznik::api::pb::admin_service_client::AdminServiceClient::new(
-        server.channel("mopr-torun").await,
-    );
+    let mut client = server.admin("mopr-torun").await;
     let status = client
         .list_organizations(lacznik::api::pb::ListOrganizationsRequest {
             kind: 0,

@@ -114,6 +114,6 @@ async fn garbage_on_the_tls_port_does_not_hurt_the_server() {
     let _ =
         tokio::time::timeout(std::time::Duration::from_secs(5), tcp.read_to_end(&mut buf)).await;
     // The server is still serving real clients.
-    let mut client = AdminServiceClient::new(server.channel("mopr-torun").await);
+    let mut client = server.admin("mopr-torun").await;
     assert!(client.who_am_i(WhoAmIRequest {}).await.is_ok());
 }

@@ -12,7 +12,8 @@
 //! the neighbour. A test that is both (the flood of the load test: it loads the machine and
 //! times the polite client) runs [`alone`] among them. The guard is held for the whole
 //! test and released when dropped (also when the test panics). Tests without a guard run
-//! beside any of these: they assert no wall-clock bound.
+//! beside any of these: they assert no tight wall-clock bound (a few seconds of
+//! polling at most).
 
 use std::sync::{Condvar, Mutex};
 
