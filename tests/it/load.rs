@@ -40,14 +40,7 @@ async fn a_flooding_organisation_is_shed_while_another_is_served() {
     let mut polite = s.assistance("mgops-lazy").await;
     let mut worst = Duration::ZERO;
     for _ in 0..20 {
-        let mut req = normal(&new_id(), t(VISIT));
-        req.content
-            .as_mut()
-            .unwrap()
-            .address
-            .as_mut()
-            .unwrap()
-            .gmina_teryt = "2416053".into();
+        let req = normal_in_lazy(&new_id(), t(VISIT));
         let started = Instant::now();
         polite
             .submit_assistance_request(req)

@@ -12,12 +12,10 @@
 mod support;
 
 mod assistance;
-mod assistance_deadlines;
 mod at_rest;
 mod authorization;
 mod backup;
 mod blue_card;
-mod blue_card_deadlines;
 mod cli;
 mod crash;
 mod deadlines;

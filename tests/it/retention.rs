@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::support::TestServer;
 use crate::support::fixtures::*;
 use crate::support::offline::{files_containing, lacznik_on as lacznik};
+use crate::support::rpc::{self, acknowledge_card, submit_card};
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
 use lacznik::store::keys;
@@ -40,19 +41,13 @@ async fn request(server: &TestServer, at: Timestamp, cancel: bool) -> String {
 async fn closed_procedure(server: &TestServer, at: Timestamp) -> (String, String) {
     let mut police = server.blue_card("kp-lazy").await;
     let card_id = new_id();
-    let c = police
-        .submit_blue_card_a(card(&card_id, at - SignedDuration::from_hours(2)))
-        .await
-        .unwrap()
-        .into_inner()
-        .card
-        .unwrap();
+    let c = submit_card(
+        &mut police,
+        card(&card_id, at - SignedDuration::from_hours(2)),
+    )
+    .await;
     let mut team = server.blue_card("zi-lazy").await;
-    team.acknowledge_blue_card(pb::AcknowledgeBlueCardRequest {
-        card_id: card_id.clone(),
-    })
-    .await
-    .unwrap();
+    acknowledge_card(&mut team, &card_id).await.unwrap();
     team.close_procedure(pb::CloseProcedureRequest {
         procedure_id: c.procedure_id.clone(),
         reason: pb::ClosureReason::NoGrounds as i32,
@@ -86,24 +81,13 @@ fn card_key(id: &str) -> Vec<u8> {
 }
 
 async fn get_request(server: &TestServer, id: &str) -> Result<pb::AssistanceRequest, Code> {
-    server
-        .assistance("mopr-torun")
+    rpc::get_request(&mut server.assistance("mopr-torun").await, id)
         .await
-        .get_assistance_request(pb::GetAssistanceRequestRequest {
-            request_id: id.into(),
-        })
-        .await
-        .map(|r| r.into_inner().request.unwrap())
         .map_err(|s| s.code())
 }
 
 async fn get_card(server: &TestServer, id: &str) -> Code {
-    match server
-        .blue_card("kp-lazy")
-        .await
-        .get_blue_card(pb::GetBlueCardRequest { card_id: id.into() })
-        .await
-    {
+    match rpc::get_card(&mut server.blue_card("kp-lazy").await, id).await {
         Ok(_) => Code::Ok,
         Err(s) => s.code(),
     }

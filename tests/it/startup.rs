@@ -4,19 +4,12 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::offline;
+
+/// Runs `lacznik ARGS` in `dir`: whether it succeeded, and what it printed.
 fn lacznik(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lacznik"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run lacznik");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let (code, text) = offline::lacznik(dir, args);
+    (code == 0, text)
 }
 
 fn with_directory(toml: &str) -> tempfile::TempDir {

@@ -73,6 +73,20 @@ pub fn normal(id: &str, start: Timestamp) -> pb::SubmitAssistanceRequestRequest 
     }
 }
 
+/// A NORMAL submission for an address in Łazy (gmina 2416053, routes to KP Łazy): what
+/// MGOPS Łazy may send.
+pub fn normal_in_lazy(id: &str, start: Timestamp) -> pb::SubmitAssistanceRequestRequest {
+    let mut req = normal(id, start);
+    req.content
+        .as_mut()
+        .unwrap()
+        .address
+        .as_mut()
+        .unwrap()
+        .gmina_teryt = "2416053".into();
+    req
+}
+
 /// An URGENT_ORAL submission, the oral request made at `oral_at`.
 pub fn urgent(
     id: &str,
@@ -198,4 +212,18 @@ pub fn protocol(start: Timestamp, end: Timestamp) -> pb::ClosureProtocol {
             position: "Przewodnicząca ZI".into(),
         }),
     }
+}
+
+/// Breaches as (rule, due, resolved): what the deadline tests compare.
+pub fn breach_rows(breaches: &[pb::Breach]) -> Vec<(String, Timestamp, bool)> {
+    breaches
+        .iter()
+        .map(|b| {
+            (
+                b.rule_id.clone(),
+                ts(&b.due_time),
+                b.resolved_time.is_some(),
+            )
+        })
+        .collect()
 }

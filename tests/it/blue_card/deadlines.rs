@@ -2,32 +2,13 @@
 //! § 7 ust. 1 (7 days from starting the procedure), receipt (1 working day), § 8 ust. 1
 //! (3 days from receipt; calendar days, no rolling by default).
 
-use crate::support::fixtures::*;
-use crate::support::{BlueCardClient, Options, TestServer};
-use jiff::{SignedDuration, Timestamp};
-use lacznik::api::pb;
+use super::*;
+use crate::support::Options;
+use jiff::Timestamp;
 
+/// The breaches of card `id` as (rule, due, resolved).
 async fn breaches(c: &mut BlueCardClient, id: &str) -> Vec<(String, Timestamp, bool)> {
-    c.get_blue_card(pb::GetBlueCardRequest { card_id: id.into() })
-        .await
-        .unwrap()
-        .into_inner()
-        .card
-        .unwrap()
-        .breaches
-        .into_iter()
-        .map(|b| {
-            (
-                b.rule_id.clone(),
-                ts(&b.due_time),
-                b.resolved_time.is_some(),
-            )
-        })
-        .collect()
-}
-
-async fn submit(c: &mut BlueCardClient, id: &str, started: Timestamp) {
-    c.submit_blue_card_a(card(id, started)).await.unwrap();
+    breach_rows(&get_card(c, id).await.unwrap().breaches)
 }
 
 /// Procedure started Wed 18 Nov 2026, 10:00 local; 7 days end with Wed 25 Nov (local).
@@ -39,14 +20,14 @@ async fn a_card_must_reach_the_chair_within_7_days_of_starting_the_procedure() {
     let s = TestServer::simulated(t("2026-11-25T22:59:59Z")).await;
     let mut police = s.blue_card("kp-lazy").await;
     let in_time = new_id();
-    submit(&mut police, &in_time, t(STARTED)).await;
+    submit(&mut police, card(&in_time, t(STARTED))).await;
     assert!(
         breaches(&mut police, &in_time).await.is_empty(),
         "one second before"
     );
     s.set_clock(t(TO_CHAIR_DUE)).await;
     let late = new_id();
-    submit(&mut police, &late, t(STARTED)).await;
+    submit(&mut police, card(&late, t(STARTED))).await;
     assert_eq!(
         breaches(&mut police, &late).await,
         vec![("bluecard.to_chair".to_string(), t(TO_CHAIR_DUE), true)],
@@ -61,7 +42,7 @@ async fn the_chair_acknowledges_within_one_working_day() {
     let mut police = s.blue_card("kp-lazy").await;
     let mut team = s.blue_card("zi-lazy").await;
     let id = new_id();
-    submit(&mut police, &id, t("2026-11-20T10:00:00Z")).await;
+    submit(&mut police, card(&id, t("2026-11-20T10:00:00Z"))).await;
     let due = t("2026-11-23T23:00:00Z");
     s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut team, &id).await.is_empty());
@@ -70,11 +51,7 @@ async fn the_chair_acknowledges_within_one_working_day() {
         breaches(&mut team, &id).await,
         vec![("bluecard.receipt".into(), due, false)]
     );
-    team.acknowledge_blue_card(pb::AcknowledgeBlueCardRequest {
-        card_id: id.clone(),
-    })
-    .await
-    .unwrap();
+    ack(&mut team, &id).await.unwrap();
     assert_eq!(
         breaches(&mut team, &id).await,
         vec![("bluecard.receipt".into(), due, true)]
@@ -89,12 +66,8 @@ async fn the_chair_forwards_within_3_days_of_receipt_even_over_a_weekend() {
     let mut police = s.blue_card("kp-lazy").await;
     let mut team = s.blue_card("zi-lazy").await;
     let id = new_id();
-    submit(&mut police, &id, t("2026-11-19T10:00:00Z")).await;
-    team.acknowledge_blue_card(pb::AcknowledgeBlueCardRequest {
-        card_id: id.clone(),
-    })
-    .await
-    .unwrap();
+    submit(&mut police, card(&id, t("2026-11-19T10:00:00Z"))).await;
+    ack(&mut team, &id).await.unwrap();
     let due = t("2026-11-22T23:00:00Z");
     s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut team, &id).await.is_empty());
@@ -137,16 +110,8 @@ async fn with_the_2023_working_day_override_the_forward_deadline_skips_the_weeke
     let mut police = s.blue_card("kp-lazy").await;
     let mut team = s.blue_card("zi-lazy").await;
     let id = new_id();
-    submit(&mut police, &id, t("2026-11-19T10:00:00Z")).await;
-    let acked = team
-        .acknowledge_blue_card(pb::AcknowledgeBlueCardRequest {
-            card_id: id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .card
-        .unwrap();
+    submit(&mut police, card(&id, t("2026-11-19T10:00:00Z"))).await;
+    let acked = ack(&mut team, &id).await.unwrap();
     let forward_due: Vec<Timestamp> = acked
         .deadlines
         .iter()

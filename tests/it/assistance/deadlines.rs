@@ -2,57 +2,17 @@
 //! clock: one second before, at, and after each deadline, around the 24-28 December 2026
 //! holiday run (24, 25, 26 December are holidays, 27 is a Sunday).
 
-use crate::support::fixtures::*;
-use crate::support::{AssistanceClient, TestServer};
-use jiff::{SignedDuration, Timestamp};
-use lacznik::api::pb;
+use super::*;
+use jiff::Timestamp;
 
-use pb::AssistanceRequestState as S;
-
+/// The breaches of request `id` as (rule, due, resolved).
 async fn breaches(c: &mut AssistanceClient, id: &str) -> Vec<(String, Timestamp, bool)> {
-    c.get_assistance_request(pb::GetAssistanceRequestRequest {
-        request_id: id.into(),
-    })
-    .await
-    .unwrap()
-    .into_inner()
-    .request
-    .unwrap()
-    .breaches
-    .into_iter()
-    .map(|b| {
-        (
-            b.rule_id.clone(),
-            ts(&b.due_time),
-            b.resolved_time.is_some(),
-        )
-    })
-    .collect()
-}
-
-async fn submit(c: &mut AssistanceClient, req: pb::SubmitAssistanceRequestRequest) -> String {
-    c.submit_assistance_request(req)
-        .await
-        .unwrap()
-        .into_inner()
-        .request
-        .unwrap()
-        .request_id
-}
-
-async fn ack(c: &mut AssistanceClient, id: &str, state: S) {
-    c.acknowledge_assistance_request(pb::AcknowledgeAssistanceRequestRequest {
-        request_id: id.into(),
-        acknowledgement: state as i32,
-        officers: vec![],
-        reason: String::new(),
-    })
-    .await
-    .unwrap();
+    breach_rows(&get(c, id).await.unwrap().breaches)
 }
 
 /// Visit on Monday 28 December 2026, 10:00 local.
 const VISIT: &str = "2026-12-28T09:00:00Z";
+
 /// End of Monday 21 December, local: the last instant for 3 working days' notice.
 const NOTICE_DUE: &str = "2026-12-21T23:00:00Z";
 
@@ -60,14 +20,18 @@ const NOTICE_DUE: &str = "2026-12-21T23:00:00Z";
 async fn notice_of_three_working_days_before_a_visit_after_the_christmas_run() {
     let s = TestServer::simulated(t("2026-12-21T22:59:59Z")).await;
     let mut centre = s.assistance("mopr-torun").await;
-    let in_time = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
+    let in_time = submit(&mut centre, normal(&new_id(), t(VISIT)))
+        .await
+        .request_id;
     assert!(
         breaches(&mut centre, &in_time).await.is_empty(),
         "one second before"
     );
 
     s.set_clock(t(NOTICE_DUE)).await;
-    let at = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
+    let at = submit(&mut centre, normal(&new_id(), t(VISIT)))
+        .await
+        .request_id;
     assert_eq!(
         breaches(&mut centre, &at).await,
         vec![("assistance.notice".to_string(), t(NOTICE_DUE), true)],
@@ -75,7 +39,9 @@ async fn notice_of_three_working_days_before_a_visit_after_the_christmas_run() {
     );
 
     s.set_clock(t("2026-12-23T10:00:00Z")).await;
-    let after = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
+    let after = submit(&mut centre, normal(&new_id(), t(VISIT)))
+        .await
+        .request_id;
     let b = breaches(&mut centre, &after).await;
     assert_eq!(b[0].0, "assistance.notice");
 }
@@ -86,7 +52,9 @@ async fn receipt_within_thirty_minutes() {
     let s = TestServer::simulated(t(start)).await;
     let mut centre = s.assistance("mopr-torun").await;
     let mut police = s.assistance("kmp-torun").await;
-    let id = submit(&mut centre, normal(&new_id(), t("2027-01-11T09:00:00Z"))).await;
+    let id = submit(&mut centre, normal(&new_id(), t("2027-01-11T09:00:00Z")))
+        .await
+        .request_id;
     let due = t(start) + SignedDuration::from_mins(30);
     s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut police, &id).await.is_empty());
@@ -97,7 +65,7 @@ async fn receipt_within_thirty_minutes() {
     );
     s.set_clock(due + SignedDuration::from_secs(1)).await;
     assert_eq!(breaches(&mut police, &id).await.len(), 1);
-    ack(&mut police, &id, S::Received).await;
+    ack(&mut police, &id, S::Received).await.unwrap();
     assert_eq!(
         breaches(&mut police, &id).await,
         vec![("assistance.receipt".into(), due, true)],
@@ -110,8 +78,10 @@ async fn response_by_the_end_of_the_working_day_before_the_visit() {
     let s = TestServer::simulated(t("2026-12-18T08:00:00Z")).await;
     let mut centre = s.assistance("mopr-torun").await;
     let mut police = s.assistance("kmp-torun").await;
-    let id = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
-    ack(&mut police, &id, S::Received).await;
+    let id = submit(&mut centre, normal(&new_id(), t(VISIT)))
+        .await
+        .request_id;
+    ack(&mut police, &id, S::Received).await.unwrap();
     // The working day before Monday 28 Dec is Wednesday 23 Dec (24-27 are not working days).
     let due = t("2026-12-23T23:00:00Z");
     s.set_clock(due - SignedDuration::from_secs(1)).await;
@@ -136,8 +106,9 @@ async fn urgent_oral_response_within_an_hour_and_written_confirmation_one_workin
         &mut centre,
         urgent(&new_id(), start, start - SignedDuration::from_mins(15)),
     )
-    .await;
-    ack(&mut police, &id, S::Received).await;
+    .await
+    .request_id;
+    ack(&mut police, &id, S::Received).await.unwrap();
     let due = now + SignedDuration::from_hours(1);
     s.set_clock(due - SignedDuration::from_secs(1)).await;
     assert!(breaches(&mut police, &id).await.is_empty());
@@ -185,17 +156,11 @@ async fn service_note_within_one_working_day_after_the_visit() {
     let s = TestServer::simulated(t("2026-12-18T08:00:00Z")).await;
     let mut centre = s.assistance("mopr-torun").await;
     let mut police = s.assistance("kmp-torun").await;
-    let id = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
-    ack(&mut police, &id, S::Received).await;
-    police
-        .acknowledge_assistance_request(pb::AcknowledgeAssistanceRequestRequest {
-            request_id: id.clone(),
-            acknowledgement: S::Accepted as i32,
-            officers: vec![officer()],
-            reason: String::new(),
-        })
+    let id = submit(&mut centre, normal(&new_id(), t(VISIT)))
         .await
-        .unwrap();
+        .request_id;
+    ack(&mut police, &id, S::Received).await.unwrap();
+    ack(&mut police, &id, S::Accepted).await.unwrap();
     // Visit ends Mon 28 Dec 12:00 local; one working day after: end of Tue 29 Dec.
     let due = t("2026-12-29T23:00:00Z");
     s.set_clock(due - SignedDuration::from_secs(1)).await;
