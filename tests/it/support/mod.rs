@@ -13,4 +13,6 @@ pub mod rpc;
 pub mod serial;
 mod server;
 
-pub use server::{AdminClient, AssistanceClient, BlueCardClient, Options, TestServer};
+pub use server::{
+    AdminClient, AssistanceClient, BlueCardClient, BreachClient, Options, TestServer,
+};
