@@ -23,9 +23,6 @@ use super::READY_TIMEOUT;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Randomness (no dependency): xorshift64*.
-// ---------------------------------------------------------------------------------------
-// Randomness (no dependency): xorshift64*.
-
 pub(super) struct Rng(u64);
 
 impl Rng {

@@ -81,7 +81,6 @@ async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once_sled
 }
 
 /// The whole scenario against the binary configured with `engine`.
-
 async fn survive_sigkill(engine: &'static str) {
     let began = Instant::now();
     let seed = std::env::var("CRASH_SEED")
