@@ -1,5 +1,5 @@
 //! Delivery guarantees across server restarts: Blue Card pulls resume from a cursor with no
-//! gap and no reordering (the police stream's restart test is in `assistance.rs`).
+//! gap and no reordering (the police stream's restart test is in `assistance/streams.rs`).
 
 use crate::support::TestServer;
 use crate::support::fixtures::*;
