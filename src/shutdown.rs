@@ -40,14 +40,6 @@ impl Trigger {
 }
 
 impl Shutdown {
-    /// A listener that never fires, for offline tools and tests that run a task alone.
-    pub fn never() -> Shutdown {
-        let (tx, rx) = watch::channel(false);
-        // Keep the sender alive for the life of the process: never fired, never dropped.
-        std::mem::forget(tx);
-        Shutdown { rx }
-    }
-
     /// True once the shutdown has begun.
     pub fn is_shutdown(&self) -> bool {
         *self.rx.borrow()

@@ -92,7 +92,7 @@ pub fn list(
     page_token: &str,
     size: usize,
 ) -> Result<(Vec<AssistanceRecord>, String), Error> {
-    Ok(records::list(&app.store, caller, filter, page_token, size)?)
+    records::list(&app.store, caller, filter, page_token, size)
 }
 
 /// AmendAssistanceRequest.
