@@ -51,7 +51,7 @@ impl Versioned for Head {
 }
 
 fn entry_key(seq: u64) -> Vec<u8> {
-    keys::key(keys::AUDIT, &[&keys::u64_be(seq)])
+    keys::audit(seq)
 }
 
 /// What the caller knows when appending.
@@ -124,8 +124,7 @@ pub enum Verdict {
 pub fn verify(store: &Store) -> Result<Verdict, StoreError> {
     let mut expected = 1u64;
     let mut prev_hash = [0u8; 32];
-    let mut start = entry_key(1);
-    let end = [keys::AUDIT + 1];
+    let (mut start, end) = keys::audit_from(1);
     loop {
         let batch = store.scan(&start, &end, 1024)?;
         let Some((last_key, _)) = batch.last() else {
@@ -187,8 +186,7 @@ pub fn verify(store: &Store) -> Result<Verdict, StoreError> {
 /// Every entry that names `case_id`, oldest first.
 pub fn of_case(store: &Store, case_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
     let mut out = Vec::new();
-    let mut start = entry_key(1);
-    let end = [keys::AUDIT + 1];
+    let (mut start, end) = keys::audit_from(1);
     loop {
         let batch = store.scan(&start, &end, 1024)?;
         let Some((last_key, _)) = batch.last() else {

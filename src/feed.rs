@@ -55,7 +55,7 @@ impl Feeds {
         value: &T,
     ) -> Result<u64, StoreError> {
         let seq = txn.next_seq(prefix)?;
-        txn.put_record([prefix, &keys::u64_be(seq)].concat(), value)?;
+        txn.put_record(keys::seq_entry(prefix, seq), value)?;
         let feeds = self.clone();
         let prefix = prefix.to_vec();
         txn.on_durable(move || feeds.advance(&prefix, seq));
@@ -108,10 +108,7 @@ impl Feeds {
         if after >= up_to {
             return Ok(Vec::new());
         }
-        let start = [prefix, &keys::u64_be(after.saturating_add(1))].concat();
-        let end = [prefix, &keys::u64_be(up_to)].concat();
-        let mut end = end;
-        end.push(0); // inclusive of `up_to`
+        let (start, end) = keys::seq_range(prefix, after, up_to);
         Ok(store
             .scan(&start, &end, limit)?
             .into_iter()

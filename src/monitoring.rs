@@ -58,12 +58,6 @@ pub fn handle() -> Option<PrometheusHandle> {
         .clone()
 }
 
-fn var_id(rest: &[u8]) -> Option<(String, &[u8])> {
-    let (&n, rest) = rest.split_first()?;
-    let (id, rest) = rest.split_at_checked(n as usize)?;
-    Some((String::from_utf8_lossy(id).into_owned(), rest))
-}
-
 /// Gauges computed from the store at scrape time.
 fn refresh(app: &Gauges) {
     if let Ok(size) = app.store.size_on_disk() {
@@ -76,20 +70,16 @@ fn refresh(app: &Gauges) {
         .iter()
         .map(|r| (r.id.clone(), 0))
         .collect();
-    let mut start = vec![keys::DUE];
-    while let Ok(batch) = app.store.scan(&start, &[keys::DUE + 1], 4096) {
+    let (mut start, end) = keys::keyspace(keys::DUE);
+    while let Ok(batch) = app.store.scan(&start, &end, 4096) {
         let Some((last, _)) = batch.last() else {
             break;
         };
         start = last.clone();
         start.push(0);
         for (k, _) in &batch {
-            let parsed = k
-                .get(9..)
-                .and_then(var_id)
-                .and_then(|(_, rest)| var_id(rest));
-            if let Some((rule, _)) = parsed {
-                *open.entry(rule).or_default() += 1;
+            if let Some(entry) = keys::parse_due(k) {
+                *open.entry(entry.rule).or_default() += 1;
             }
         }
     }
@@ -102,9 +92,10 @@ fn refresh(app: &Gauges) {
         (keys::REQUEST_UNRECEIVED, "assistance_request"),
     ] {
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        if let Ok(entries) = app.store.scan(&[space], &[space + 1], usize::MAX) {
+        let (start, end) = keys::keyspace(space);
+        if let Ok(entries) = app.store.scan(&start, &end, usize::MAX) {
             for (k, _) in entries {
-                if let Some((org, _)) = var_id(&k[1..]) {
+                if let Some(org) = keys::pending_recipient(&k) {
                     *counts.entry(org).or_default() += 1;
                 }
             }

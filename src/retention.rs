@@ -124,8 +124,7 @@ fn closed_before<T: crate::store::codec::Versioned>(
     closed: impl Fn(T) -> Option<(String, usize, Timestamp)>,
 ) -> Result<Vec<(String, usize)>, StoreError> {
     let mut found = Vec::new();
-    let mut start = vec![space];
-    let end = vec![space + 1];
+    let (mut start, end) = keys::keyspace(space);
     loop {
         let page = store.scan(&start, &end, 256)?;
         let Some((last, _)) = page.last() else {
@@ -172,7 +171,7 @@ async fn purge_request(
             if !Deadlines::forget_case(txn, &id)? {
                 return Ok(Some(false));
             }
-            crate::assistance::store::remove(txn, &r);
+            crate::assistance::store::remove(txn, &r)?;
             crate::audit::append(txn, tombstone(now, vec![id]))?;
             Ok(Some(true))
         })
@@ -205,11 +204,11 @@ async fn purge_procedure(
             let mut removed = 0;
             for card_id in &p.cards {
                 if let Some(c) = cards::card_in(txn, card_id)? {
-                    cards::remove_card(txn, &c);
+                    cards::remove_card(txn, &c)?;
                     removed += 1;
                 }
             }
-            cards::remove_procedure(txn, &id);
+            cards::remove_procedure(txn, &id)?;
             let mut ids = vec![id.clone()];
             ids.extend(p.cards.iter().cloned());
             crate::audit::append(txn, tombstone(now, ids))?;

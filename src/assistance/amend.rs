@@ -171,7 +171,7 @@ pub fn amend(
         changed.push(Part::ExpectedBehaviour.name().to_string());
     }
     let rescheduled = old.planned_start != content.planned_start;
-    records::move_index(txn, &r, content.planned_start);
+    records::move_index(txn, &r, content.planned_start)?;
     r.content = content;
     r.version += 1;
     r.state = State::Submitted;

@@ -138,7 +138,7 @@ pub(super) fn publish(
         at: now,
     };
     ctx.feeds
-        .append(txn, &records::feed_prefix(&r.police_unit), &event)?;
+        .append(txn, &records::feed_prefix(&r.police_unit)?, &event)?;
     Ok(())
 }
 

@@ -173,6 +173,7 @@ pub async fn file_note(
 pub async fn follow(app: &App, caller: &Organization, cursor: &str) -> Result<Follower, Error> {
     caller.require(Actor::PoliceUnit, "stream assistance requests")?;
     let prefix = records::feed_prefix(&caller.id);
+    let prefix = prefix?;
     let mark = app.feeds.watch(&app.store, &prefix).await?;
     let after = feed::parse_cursor(&app.store, "after_cursor", cursor, *mark.borrow())?;
     Ok(Follower::new(

@@ -8,34 +8,29 @@ use crate::directory::OrgId;
 use crate::error::Error;
 use crate::store::{Store, StoreError, Txn, codec, keys};
 
-fn record_key(id: &str) -> Vec<u8> {
-    keys::key(keys::REQUEST, &[&keys::var(id.as_bytes())])
-}
-
-fn index_key(org: &OrgId, start: Timestamp, id: &str) -> Vec<u8> {
-    keys::key(
-        keys::REQUEST_BY_ORG,
-        &[
-            &keys::var(org.as_str().as_bytes()),
-            &keys::time_key(start),
-            &keys::var(id.as_bytes()),
-        ],
-    )
+fn index_key(org: &OrgId, start: Timestamp, id: &str) -> Result<Vec<u8>, StoreError> {
+    keys::request_index(org.as_str(), start, id)
 }
 
 /// The feed prefix of a police unit.
-pub fn feed_prefix(police: &OrgId) -> Vec<u8> {
-    keys::key(keys::FEED, &[&keys::var(police.as_str().as_bytes())])
+pub fn feed_prefix(police: &OrgId) -> Result<Vec<u8>, StoreError> {
+    keys::feed(police.as_str())
 }
 
-/// Reads a record inside a command.
+/// Reads a record inside a command (an id no key can hold names no record).
 pub fn get_in(txn: &Txn<'_>, id: &str) -> Result<Option<AssistanceRecord>, StoreError> {
-    txn.get_sealed(&record_key(id))
+    match keys::request(id) {
+        Ok(k) => txn.get_sealed(&k),
+        Err(_) => Ok(None),
+    }
 }
 
-/// Reads a record outside a command.
+/// Reads a record outside a command (an id no key can hold names no record).
 pub fn get(store: &Store, id: &str) -> Result<Option<AssistanceRecord>, StoreError> {
-    store.get_sealed(&record_key(id))
+    match keys::request(id) {
+        Ok(k) => store.get_sealed(&k),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Writes a new record and its index entries.
@@ -43,7 +38,7 @@ pub fn put_new(txn: &mut Txn<'_>, r: &AssistanceRecord) -> Result<(), StoreError
     put(txn, r)?;
     for org in [&r.centre, &r.police_unit] {
         txn.put(
-            index_key(org, r.content.planned_start, &r.request_id),
+            index_key(org, r.content.planned_start, &r.request_id)?,
             Vec::new(),
         );
     }
@@ -52,50 +47,50 @@ pub fn put_new(txn: &mut Txn<'_>, r: &AssistanceRecord) -> Result<(), StoreError
 
 /// Rewrites a record (and its "not yet received" entry).
 pub fn put(txn: &mut Txn<'_>, r: &AssistanceRecord) -> Result<(), StoreError> {
-    txn.put_sealed(record_key(&r.request_id), r)?;
-    track_unreceived(txn, r);
-    Ok(())
+    txn.put_sealed(keys::request(&r.request_id)?, r)?;
+    track_unreceived(txn, r)
 }
 
 /// Moves the index entries when the planned start changes.
-pub fn move_index(txn: &mut Txn<'_>, r: &AssistanceRecord, new_start: Timestamp) {
+pub fn move_index(
+    txn: &mut Txn<'_>,
+    r: &AssistanceRecord,
+    new_start: Timestamp,
+) -> Result<(), StoreError> {
     if new_start == r.content.planned_start {
-        return;
+        return Ok(());
     }
     for org in [&r.centre, &r.police_unit] {
-        txn.delete(index_key(org, r.content.planned_start, &r.request_id));
-        txn.put(index_key(org, new_start, &r.request_id), Vec::new());
+        txn.delete(index_key(org, r.content.planned_start, &r.request_id)?);
+        txn.put(index_key(org, new_start, &r.request_id)?, Vec::new());
     }
+    Ok(())
 }
 
 /// Deletes a record and its index entries (retention purge; the caller removes the
 /// clocks and writes the audit tombstone). Feed events stay: they carry ids only, and a
 /// stream skips an event whose request is gone.
-pub fn remove(txn: &mut Txn<'_>, r: &AssistanceRecord) {
-    txn.delete(record_key(&r.request_id));
+pub fn remove(txn: &mut Txn<'_>, r: &AssistanceRecord) -> Result<(), StoreError> {
+    txn.delete(keys::request(&r.request_id)?);
     for org in [&r.centre, &r.police_unit] {
-        txn.delete(index_key(org, r.content.planned_start, &r.request_id));
+        txn.delete(index_key(org, r.content.planned_start, &r.request_id)?);
     }
-    txn.delete(unreceived_key(r));
+    txn.delete(unreceived_key(r)?);
+    Ok(())
 }
 
-fn unreceived_key(r: &AssistanceRecord) -> Vec<u8> {
-    keys::key(
-        keys::REQUEST_UNRECEIVED,
-        &[
-            &keys::var(r.police_unit.as_str().as_bytes()),
-            &keys::var(r.request_id.as_bytes()),
-        ],
-    )
+fn unreceived_key(r: &AssistanceRecord) -> Result<Vec<u8>, StoreError> {
+    keys::unreceived(r.police_unit.as_str(), &r.request_id)
 }
 
 /// Keeps the "not yet received" index in step with the request's state.
-pub fn track_unreceived(txn: &mut Txn<'_>, r: &AssistanceRecord) {
+pub fn track_unreceived(txn: &mut Txn<'_>, r: &AssistanceRecord) -> Result<(), StoreError> {
     if r.state == State::Submitted {
-        txn.put(unreceived_key(r), Vec::new());
+        txn.put(unreceived_key(r)?, Vec::new());
     } else {
-        txn.delete(unreceived_key(r));
+        txn.delete(unreceived_key(r)?);
     }
+    Ok(())
 }
 
 /// Filters of ListAssistanceRequests.
@@ -118,11 +113,8 @@ pub fn list(
     token: &str,
     limit: usize,
 ) -> Result<(Vec<AssistanceRecord>, String), Error> {
-    let prefix = keys::key(keys::REQUEST_BY_ORG, &[&keys::var(org.as_str().as_bytes())]);
-    let mut start = match filter.from {
-        Some(t) => [prefix.as_slice(), &keys::time_key(t)].concat(),
-        None => prefix.clone(),
-    };
+    let prefix = keys::request_index_of(org.as_str())?;
+    let (mut start, end) = keys::time_range(&prefix, filter.from, filter.to);
     if !token.is_empty() {
         let suffix = hex::decode(token)
             .map_err(|_| Error::invalid("page_token", "not a token returned by this server"))?;
@@ -132,10 +124,6 @@ pub fn list(
             start = after;
         }
     }
-    let end = match filter.to {
-        Some(t) => [prefix.as_slice(), &keys::time_key(t)].concat(),
-        None => keys::prefix_end(&prefix),
-    };
     let mut out = Vec::new();
     let mut last_key: Option<Vec<u8>> = None;
     loop {
@@ -145,11 +133,9 @@ pub fn list(
         }
         for (k, _) in &batch {
             last_key = Some(k.clone());
-            let id_bytes = &k[prefix.len() + 8..];
-            let Some((&n, id)) = id_bytes.split_first() else {
+            let Some(id) = keys::index_id(&prefix, k) else {
                 continue;
             };
-            let id = String::from_utf8_lossy(&id[..(n as usize).min(id.len())]).to_string();
             let Some(r) = get(store, &id)? else {
                 continue;
             };

@@ -159,7 +159,7 @@ pub fn submit(
     };
     let seq = ctx.feeds.append(
         txn,
-        &records::inbox_prefix(&team),
+        &records::inbox_prefix(&team)?,
         &records::inbox_event(&sub.card_id, now),
     )?;
     let card = CardRecord {
@@ -181,7 +181,7 @@ pub fn submit(
     }
     records::put_procedure(txn, &procedure)?;
     records::put_card(txn, &card)?;
-    records::index_new(txn, &card);
+    records::index_new(txn, &card)?;
     event(ctx, txn, &card, Event::BlueCardSubmitted, now)?;
     Ok(card)
 }
@@ -200,7 +200,7 @@ pub fn acknowledge(
         return Ok(c);
     }
     c.acknowledged_at = Some(now);
-    records::unpend(txn, &c);
+    records::unpend(txn, &c)?;
     records::put_card(txn, &c)?;
     event(ctx, txn, &c, Event::BlueCardAcknowledged, now)?;
     Ok(c)

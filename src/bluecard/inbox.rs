@@ -41,6 +41,7 @@ pub async fn pull(
 ) -> Result<(Vec<Pulled>, Option<String>), Error> {
     caller.require(Actor::Team, "pull Blue Cards")?;
     let prefix = records::inbox_prefix(&caller.id);
+    let prefix = prefix?;
     let mut mark = app.feeds.watch(&app.store, &prefix).await?;
     let after = match feed::parse_cursor(&app.store, "after_cursor", cursor, *mark.borrow()) {
         Ok(after) => after,

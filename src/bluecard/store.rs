@@ -10,104 +10,93 @@ use crate::directory::OrgId;
 use crate::error::Error;
 use crate::store::{Store, StoreError, Txn, keys};
 
-fn card_key(id: &str) -> Vec<u8> {
-    keys::key(keys::CARD, &[&keys::var(id.as_bytes())])
+/// A lookup by an id no key can hold finds nothing.
+fn lookup<T>(
+    key: Result<Vec<u8>, StoreError>,
+    read: impl FnOnce(&[u8]) -> Result<Option<T>, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    match key {
+        Ok(k) => read(&k),
+        Err(_) => Ok(None),
+    }
 }
 
-fn procedure_key(id: &str) -> Vec<u8> {
-    keys::key(keys::PROCEDURE, &[&keys::var(id.as_bytes())])
-}
-
-fn index_key(org: &OrgId, at: Timestamp, id: &str) -> Vec<u8> {
-    keys::key(
-        keys::CARD_BY_ORG,
-        &[
-            &keys::var(org.as_str().as_bytes()),
-            &keys::time_key(at),
-            &keys::var(id.as_bytes()),
-        ],
-    )
+fn index_key(org: &OrgId, at: Timestamp, id: &str) -> Result<Vec<u8>, StoreError> {
+    keys::card_index(org.as_str(), at, id)
 }
 
 /// The inbox feed prefix of a team.
-pub fn inbox_prefix(team: &OrgId) -> Vec<u8> {
-    keys::key(keys::FEED, &[&keys::var(team.as_str().as_bytes())])
+pub fn inbox_prefix(team: &OrgId) -> Result<Vec<u8>, StoreError> {
+    keys::feed(team.as_str())
 }
 
-fn pending_prefix(team: &OrgId) -> Vec<u8> {
-    keys::key(keys::CARD_PENDING, &[&keys::var(team.as_str().as_bytes())])
+fn pending_key(c: &CardRecord) -> Result<Vec<u8>, StoreError> {
+    Ok(keys::seq_entry(
+        &keys::pending_of(c.team.as_str())?,
+        c.inbox_seq,
+    ))
 }
 
 /// Reads a card inside a command.
 pub fn card_in(txn: &Txn<'_>, id: &str) -> Result<Option<CardRecord>, StoreError> {
-    txn.get_sealed(&card_key(id))
+    lookup(keys::card(id), |k| txn.get_sealed(k))
 }
 
 /// Reads a card.
 pub fn card(store: &Store, id: &str) -> Result<Option<CardRecord>, StoreError> {
-    store.get_sealed(&card_key(id))
+    lookup(keys::card(id), |k| store.get_sealed(k))
 }
 
 /// Reads a procedure inside a command.
 pub fn procedure_in(txn: &Txn<'_>, id: &str) -> Result<Option<ProcedureRecord>, StoreError> {
-    txn.get_sealed(&procedure_key(id))
+    lookup(keys::procedure(id), |k| txn.get_sealed(k))
 }
 
 /// Reads a procedure.
 pub fn procedure(store: &Store, id: &str) -> Result<Option<ProcedureRecord>, StoreError> {
-    store.get_sealed(&procedure_key(id))
+    lookup(keys::procedure(id), |k| store.get_sealed(k))
 }
 
 /// Writes a procedure.
 pub fn put_procedure(txn: &mut Txn<'_>, p: &ProcedureRecord) -> Result<(), StoreError> {
-    txn.put_sealed(procedure_key(&p.procedure_id), p)
+    txn.put_sealed(keys::procedure(&p.procedure_id)?, p)
 }
 
 /// Writes a card.
 pub fn put_card(txn: &mut Txn<'_>, c: &CardRecord) -> Result<(), StoreError> {
-    txn.put_sealed(card_key(&c.card_id), c)
+    txn.put_sealed(keys::card(&c.card_id)?, c)
 }
 
 /// Writes a new card's indexes and its pending inbox entry (the feed entry is appended by
 /// the caller, which knows the sequence).
-pub fn index_new(txn: &mut Txn<'_>, c: &CardRecord) {
+pub fn index_new(txn: &mut Txn<'_>, c: &CardRecord) -> Result<(), StoreError> {
     for org in [&c.initiator, &c.team] {
-        txn.put(index_key(org, c.submitted_at, &c.card_id), Vec::new());
+        txn.put(index_key(org, c.submitted_at, &c.card_id)?, Vec::new());
     }
-    txn.put(
-        [
-            pending_prefix(&c.team).as_slice(),
-            &keys::u64_be(c.inbox_seq),
-        ]
-        .concat(),
-        c.card_id.as_bytes().to_vec(),
-    );
+    txn.put(pending_key(c)?, c.card_id.as_bytes().to_vec());
+    Ok(())
 }
 
 /// Deletes a card and its index and pending entries (retention purge; inbox feed events
 /// stay, ids only, and pulls skip a card that is gone).
-pub fn remove_card(txn: &mut Txn<'_>, c: &CardRecord) {
-    txn.delete(card_key(&c.card_id));
+pub fn remove_card(txn: &mut Txn<'_>, c: &CardRecord) -> Result<(), StoreError> {
+    txn.delete(keys::card(&c.card_id)?);
     for org in [&c.initiator, &c.team] {
-        txn.delete(index_key(org, c.submitted_at, &c.card_id));
+        txn.delete(index_key(org, c.submitted_at, &c.card_id)?);
     }
-    unpend(txn, c);
+    unpend(txn, c)
 }
 
 /// Deletes a procedure record (retention purge, after its cards).
-pub fn remove_procedure(txn: &mut Txn<'_>, id: &str) {
-    txn.delete(procedure_key(id));
+pub fn remove_procedure(txn: &mut Txn<'_>, id: &str) -> Result<(), StoreError> {
+    txn.delete(keys::procedure(id)?);
+    Ok(())
 }
 
 /// Removes a card from the pending inbox (acknowledged).
-pub fn unpend(txn: &mut Txn<'_>, c: &CardRecord) {
-    txn.delete(
-        [
-            pending_prefix(&c.team).as_slice(),
-            &keys::u64_be(c.inbox_seq),
-        ]
-        .concat(),
-    );
+pub fn unpend(txn: &mut Txn<'_>, c: &CardRecord) -> Result<(), StoreError> {
+    txn.delete(pending_key(c)?);
+    Ok(())
 }
 
 /// An inbox event, as the team's feed carries it.
@@ -129,10 +118,8 @@ pub fn pending(
     if after >= up_to {
         return Ok(Vec::new());
     }
-    let prefix = pending_prefix(team);
-    let start = [prefix.as_slice(), &keys::u64_be(after + 1)].concat();
-    let mut end = [prefix.as_slice(), &keys::u64_be(up_to)].concat();
-    end.push(0);
+    let prefix = keys::pending_of(team.as_str())?;
+    let (start, end) = keys::seq_range(&prefix, after, up_to);
     Ok(store
         .scan(&start, &end, limit)?
         .into_iter()
@@ -150,11 +137,8 @@ pub fn list(
     token: &str,
     limit: usize,
 ) -> Result<(Vec<CardRecord>, String), Error> {
-    let prefix = keys::key(keys::CARD_BY_ORG, &[&keys::var(org.as_str().as_bytes())]);
-    let mut start = match from {
-        Some(t) => [prefix.as_slice(), &keys::time_key(t)].concat(),
-        None => prefix.clone(),
-    };
+    let prefix = keys::card_index_of(org.as_str())?;
+    let (mut start, end) = keys::time_range(&prefix, from, to);
     if !token.is_empty() {
         let suffix = hex::decode(token)
             .map_err(|_| Error::invalid("page_token", "not a token returned by this server"))?;
@@ -164,10 +148,6 @@ pub fn list(
             start = after;
         }
     }
-    let end = match to {
-        Some(t) => [prefix.as_slice(), &keys::time_key(t)].concat(),
-        None => keys::prefix_end(&prefix),
-    };
     let mut out = Vec::new();
     loop {
         let batch = store.scan(&start, &end, 256)?;
@@ -180,10 +160,9 @@ pub fn list(
             s
         };
         for (k, _) in &batch {
-            let Some((&n, id)) = k[prefix.len() + 8..].split_first() else {
+            let Some(id) = keys::index_id(&prefix, k) else {
                 continue;
             };
-            let id = String::from_utf8_lossy(&id[..(n as usize).min(id.len())]).to_string();
             let Some(c) = card(store, &id)? else {
                 continue;
             };

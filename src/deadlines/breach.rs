@@ -115,8 +115,8 @@ pub fn list(
     let mut out = Vec::new();
     let mut cursor = after;
     loop {
-        let start = keys::key(keys::BREACH, &[&keys::u64_be(cursor.saturating_add(1))]);
-        let batch = store.scan(&start, &[keys::BREACH + 1], 512)?;
+        let (start, end) = keys::breaches_after(cursor);
+        let batch = store.scan(&start, &end, 512)?;
         if batch.is_empty() {
             return Ok((out, false));
         }
@@ -135,17 +135,19 @@ pub fn list(
 
 /// The prefix of the breach event log (a feed, watched by WatchBreaches).
 pub fn log_prefix() -> Vec<u8> {
-    vec![keys::BREACH_LOG]
+    keys::breach_log()
 }
 
 /// One breach by id.
 pub fn get(store: &Store, id: u64) -> Result<Option<Breach>, StoreError> {
-    store.get_record(&keys::key(keys::BREACH, &[&keys::u64_be(id)]))
+    store.get_record(&keys::breach(id))
 }
 
 /// The breaches of a case (and of its children, for a procedure's cards) in id order.
 pub fn of_case(store: &Store, case_id: &str) -> Result<Vec<Breach>, StoreError> {
-    let prefix = keys::key(keys::BREACH_BY_CASE, &[&keys::var(case_id.as_bytes())]);
+    let Ok(prefix) = keys::breaches_of_case(case_id) else {
+        return Ok(Vec::new()); // an id no key can hold has no breaches
+    };
     let mut out = Vec::new();
     for (k, _) in store.scan(&prefix, &keys::prefix_end(&prefix), usize::MAX)? {
         if let Some(id) = keys::trailing_u64(&k) {

@@ -101,40 +101,6 @@ impl Versioned for CaseClocks {
     const SCHEMA_VERSION: u8 = 1;
 }
 
-fn clocks_key(case_id: &str) -> Vec<u8> {
-    keys::key(keys::CLOCKS, &[&keys::var(case_id.as_bytes())])
-}
-
-fn due_key(due: Timestamp, case_id: &str, rule: &str, occurrence: u32) -> Vec<u8> {
-    keys::key(
-        keys::DUE,
-        &[
-            &keys::time_key(due),
-            &keys::var(case_id.as_bytes()),
-            &keys::var(rule.as_bytes()),
-            &occurrence.to_be_bytes(),
-        ],
-    )
-}
-
-/// Parses a due-index key back into (due, case id, rule id, occurrence).
-fn parse_due_key(key: &[u8]) -> Option<(Timestamp, String, String, u32)> {
-    let rest = key.strip_prefix(&[keys::DUE])?;
-    let (t, rest) = rest.split_at_checked(8)?;
-    let due = keys::time_from_key(t.try_into().ok()?)?;
-    let (&n, rest) = rest.split_first()?;
-    let (case, rest) = rest.split_at_checked(n as usize)?;
-    let (&m, rest) = rest.split_first()?;
-    let (rule, rest) = rest.split_at_checked(m as usize)?;
-    let occ = u32::from_be_bytes(rest.try_into().ok()?);
-    Some((
-        due,
-        String::from_utf8(case.to_vec()).ok()?,
-        String::from_utf8(rule.to_vec()).ok()?,
-        occ,
-    ))
-}
-
 /// What a sweep did, for the log, metrics and the benchmark.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepOutcome {
@@ -187,7 +153,7 @@ impl Deadlines {
         at: Timestamp,
         facts: &Facts,
     ) -> Result<Vec<u64>, StoreError> {
-        let key = clocks_key(&case.id);
+        let key = keys::clocks(&case.id)?;
         let mut record = txn.get_record::<CaseClocks>(&key)?.unwrap_or(CaseClocks {
             case: case.clone(),
             clocks: Vec::new(),
@@ -205,7 +171,12 @@ impl Deadlines {
             let cancels = rule.cancelled_by.contains(&event);
             match clock.state {
                 ClockState::Open if satisfies => {
-                    txn.delete(due_key(clock.due, &case.id, &clock.rule, clock.occurrence));
+                    txn.delete(keys::due(
+                        clock.due,
+                        &case.id,
+                        &clock.rule,
+                        clock.occurrence,
+                    )?);
                     if at >= clock.due {
                         // Late, and the sweep had not got to it yet: breach, resolved now.
                         breaches.push(self.record_breach(txn, case, rule, &clock, at, Some(at))?);
@@ -217,7 +188,12 @@ impl Deadlines {
                     record.clocks[i].state = ClockState::Satisfied { at };
                 }
                 ClockState::Open if cancels => {
-                    txn.delete(due_key(clock.due, &case.id, &clock.rule, clock.occurrence));
+                    txn.delete(keys::due(
+                        clock.due,
+                        &case.id,
+                        &clock.rule,
+                        clock.occurrence,
+                    )?);
                     record.clocks[i].state = ClockState::Cancelled { at };
                 }
                 ClockState::Breached { .. } if cancels => {
@@ -247,7 +223,7 @@ impl Deadlines {
                 + 1;
             for c in record.clocks.iter_mut().filter(|c| c.rule == rule.id) {
                 if c.state == ClockState::Open {
-                    txn.delete(due_key(c.due, &case.id, &c.rule, c.occurrence));
+                    txn.delete(keys::due(c.due, &case.id, &c.rule, c.occurrence)?);
                     c.state = ClockState::Superseded;
                 }
             }
@@ -266,7 +242,7 @@ impl Deadlines {
                 }
                 clock.state = ClockState::Satisfied { at };
             } else {
-                txn.put(due_key(due, &case.id, &rule.id, occurrence), Vec::new());
+                txn.put(keys::due(due, &case.id, &rule.id, occurrence)?, Vec::new());
             }
             record.clocks.push(clock);
         }
@@ -287,16 +263,26 @@ impl Deadlines {
             };
             let due = anchor.map(|a| rule.due(a)).unwrap_or(clock.due);
             if at >= due {
-                txn.delete(due_key(clock.due, &case.id, &clock.rule, clock.occurrence));
+                txn.delete(keys::due(
+                    clock.due,
+                    &case.id,
+                    &clock.rule,
+                    clock.occurrence,
+                )?);
                 record.clocks[i].due = due;
                 let late = record.clocks[i].clone();
                 let id = self.record_breach(txn, case, rule, &late, at, None)?;
                 record.clocks[i].state = ClockState::Breached { breach_id: id };
                 breaches.push(id);
             } else if due != clock.due {
-                txn.delete(due_key(clock.due, &case.id, &clock.rule, clock.occurrence));
+                txn.delete(keys::due(
+                    clock.due,
+                    &case.id,
+                    &clock.rule,
+                    clock.occurrence,
+                )?);
                 txn.put(
-                    due_key(due, &case.id, &clock.rule, clock.occurrence),
+                    keys::due(due, &case.id, &clock.rule, clock.occurrence)?,
                     Vec::new(),
                 );
                 record.clocks[i].due = due;
@@ -313,9 +299,7 @@ impl Deadlines {
         now: Timestamp,
         limit: usize,
     ) -> Result<SweepOutcome, StoreError> {
-        let start = [keys::DUE];
-        let mut end = keys::key(keys::DUE, &[&keys::time_key(now)]);
-        end.push(0xff); // everything due at exactly `now` too
+        let (start, end) = keys::due_by(now);
         let entries = txn.scan_committed(&start, &end, limit)?;
         let mut outcome = SweepOutcome {
             scanned: entries.len(),
@@ -323,11 +307,17 @@ impl Deadlines {
         };
         for (k, _) in entries {
             txn.delete(k.clone());
-            let Some((due, case_id, rule_id, occ)) = parse_due_key(&k) else {
+            let Some(keys::DueEntry {
+                due,
+                case_id,
+                rule: rule_id,
+                occurrence: occ,
+            }) = keys::parse_due(&k)
+            else {
                 tracing::error!(key = %hex::encode(&k), "malformed due-index key removed");
                 continue;
             };
-            let ckey = clocks_key(&case_id);
+            let ckey = keys::clocks(&case_id)?;
             let Some(mut record) = txn.get_record::<CaseClocks>(&ckey)? else {
                 continue;
             };
@@ -364,7 +354,7 @@ impl Deadlines {
         recorded_at: Timestamp,
         resolved_at: Option<Timestamp>,
     ) -> Result<u64, StoreError> {
-        let id = txn.next_seq(&[keys::BREACH])?;
+        let id = txn.next_seq(&keys::breach_ids())?;
         let responsible = match rule.responsible {
             Role::Recipient => case.recipient.clone(),
             _ => case.sender.clone(),
@@ -381,14 +371,8 @@ impl Deadlines {
             responsible,
             notify: rule.notify.clone(),
         };
-        txn.put_record(keys::key(keys::BREACH, &[&keys::u64_be(id)]), &breach)?;
-        txn.put(
-            keys::key(
-                keys::BREACH_BY_CASE,
-                &[&keys::var(case.id.as_bytes()), &keys::u64_be(id)],
-            ),
-            Vec::new(),
-        );
+        txn.put_record(keys::breach(id), &breach)?;
+        txn.put(keys::breach_of_case(&case.id, id)?, Vec::new());
         tracing::info!(breach_id = id, rule = %rule.id, case_id = %case.id, due = %clock.due, "deadline breach recorded");
         let rule_id = rule.id.clone();
         txn.on_durable(move || {
@@ -402,7 +386,7 @@ impl Deadlines {
     }
 
     fn resolve_breach(&self, txn: &mut Txn<'_>, id: u64, at: Timestamp) -> Result<(), StoreError> {
-        let key = keys::key(keys::BREACH, &[&keys::u64_be(id)]);
+        let key = keys::breach(id);
         let Some(mut breach) = txn.get_record::<Breach>(&key)? else {
             return Ok(());
         };
@@ -425,7 +409,7 @@ impl Deadlines {
             kind,
             breach: breach.clone(),
         };
-        self.feeds.append(txn, &[keys::BREACH_LOG], &entry)?;
+        self.feeds.append(txn, &keys::breach_log(), &entry)?;
         Ok(())
     }
 
@@ -434,7 +418,9 @@ impl Deadlines {
     /// Breach records stay: they hold ids and times only, and supervisors' reports count
     /// them after the case itself is gone.
     pub fn forget_case(txn: &mut Txn<'_>, case_id: &str) -> Result<bool, StoreError> {
-        let key = clocks_key(case_id);
+        let Ok(key) = keys::clocks(case_id) else {
+            return Ok(true); // an id no key can hold has no clocks
+        };
         if let Some(record) = txn.get_record::<CaseClocks>(&key)? {
             if record.clocks.iter().any(|c| c.state == ClockState::Open) {
                 return Ok(false);
@@ -450,22 +436,25 @@ impl Deadlines {
         case_id: &str,
     ) -> Result<Vec<ClockRecord>, StoreError> {
         Ok(store
-            .get_record::<CaseClocks>(&clocks_key(case_id))?
+            .get_record::<CaseClocks>(&keys::clocks(case_id)?)?
             .map(|r| r.clocks)
             .unwrap_or_default())
     }
 
     /// True when some clock is due at or before `now` (a cheap check outside the writer).
     pub fn anything_due(store: &crate::store::Store, now: Timestamp) -> Result<bool, StoreError> {
-        let mut end = keys::key(keys::DUE, &[&keys::time_key(now)]);
-        end.push(0xff);
-        Ok(!store.scan(&[keys::DUE], &end, 1)?.is_empty())
+        let (start, end) = keys::due_by(now);
+        Ok(!store.scan(&start, &end, 1)?.is_empty())
     }
 
     /// Number of open clocks (index entries), for metrics and the benchmark; O(open).
     pub fn count_open(store: &crate::store::Store) -> Result<usize, StoreError> {
         Ok(store
-            .scan(&[keys::DUE], &[keys::DUE + 1], usize::MAX)?
+            .scan(
+                &keys::keyspace(keys::DUE).0,
+                &keys::keyspace(keys::DUE).1,
+                usize::MAX,
+            )?
             .len())
     }
 }

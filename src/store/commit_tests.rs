@@ -29,7 +29,7 @@ async fn failed_command_writes_nothing_and_returns_its_sequence_numbers() {
     let n = s
         .execute(|t| {
             let n = t.next_seq(b"q")?;
-            t.put(keys::key(b'q', &[&keys::u64_be(n)]), vec![]);
+            t.put(keys::seq_entry(b"q", n), vec![]);
             Ok::<_, StoreError>(n)
         })
         .await

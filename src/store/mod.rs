@@ -71,6 +71,10 @@ pub enum StoreError {
     /// rather than acknowledge something that may not be on disk, and the server restarts.
     #[error("the store refuses writes after a failure (see the log); the server is restarting")]
     Poisoned,
+    /// A key component is longer than the 255 bytes its length prefix can say (ids are
+    /// UUIDs or directory ids, far shorter): refused, never cut.
+    #[error("a key component of {0} bytes is longer than 255")]
+    KeyPart(usize),
     /// The command panicked on the writer; nothing of it was applied.
     #[error("a command failed unexpectedly and was not applied")]
     Panicked,

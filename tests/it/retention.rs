@@ -73,11 +73,11 @@ async fn stored_fingerprint(data: &Path, key: Vec<u8>) -> Vec<u8> {
 }
 
 fn request_key(id: &str) -> Vec<u8> {
-    keys::key(keys::REQUEST, &[&keys::var(id.as_bytes())])
+    keys::request(id).expect("a request id fits a key")
 }
 
 fn card_key(id: &str) -> Vec<u8> {
-    keys::key(keys::CARD, &[&keys::var(id.as_bytes())])
+    keys::card(id).expect("a card id fits a key")
 }
 
 async fn get_request(server: &TestServer, id: &str) -> Result<pb::AssistanceRequest, Code> {
