@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::engine::CaseRef;
+use super::case::CaseRef;
 use super::rules::Role;
 use crate::directory::{OrgId, OrgKind, Organization};
 use crate::store::codec::{self, Versioned};

@@ -12,42 +12,11 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::breach::{Breach, BreachEventKind, BreachLogEntry};
-use super::rules::{Anchor, CaseKind, Event, Role, Rule, RuleSet};
-use crate::directory::OrgId;
+use super::case::{CaseRef, Facts};
+use super::rules::{Anchor, Event, Role, Rule, RuleSet};
 use crate::feed::Feeds;
 use crate::store::codec::Versioned;
 use crate::store::{StoreError, Txn, keys};
-use crate::teryt::GminaCode;
-
-/// What the engine needs to know about a case: ids and routing only, never contents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaseRef {
-    /// Assistance request or Blue Card.
-    pub kind: CaseKind,
-    /// The case id (request id, card id).
-    pub id: String,
-    /// The containing case, if any (the Blue Card procedure of a card).
-    pub parent: Option<String>,
-    /// The case's gmina (supervisors see breaches of their gminas).
-    pub gmina: GminaCode,
-    /// The organisation that sent the case.
-    pub sender: OrgId,
-    /// The organisation that received it.
-    pub recipient: OrgId,
-}
-
-/// Case facts a rule may count from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Facts {
-    /// Assistance requests made orally first.
-    pub urgent_oral: bool,
-    /// Planned start of the visit.
-    pub planned_start: Option<Timestamp>,
-    /// Planned end of the visit.
-    pub planned_end: Option<Timestamp>,
-    /// When the Blue Card procedure was started.
-    pub procedure_started: Option<Timestamp>,
-}
 
 /// Where a clock stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,10 +9,12 @@
 //! (KPA art. 57 § 4).
 
 pub mod breach;
+pub mod case;
 pub mod engine;
 pub mod rules;
 pub mod sweeper;
 
 pub use breach::{Breach, BreachEventKind, BreachFilter, BreachLogEntry};
-pub use engine::{CaseRef, ClockRecord, ClockState, Deadlines, Facts, SweepOutcome};
+pub use case::{CaseRef, Facts};
+pub use engine::{ClockRecord, ClockState, Deadlines, SweepOutcome};
 pub use rules::{CaseKind, Event, Rule, RuleOverride, RuleSet};
