@@ -383,4 +383,11 @@ fn count_working_days(a: Date, b: Date) -> i64 {
 }
 
 #[cfg(test)]
-mod tests;
+#[path = "boundary_tests.rs"]
+mod boundary_tests;
+#[cfg(test)]
+#[path = "holiday_tests.rs"]
+mod holiday_tests;
+#[cfg(test)]
+#[path = "working_day_tests.rs"]
+mod working_day_tests;

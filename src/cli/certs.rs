@@ -1,0 +1,80 @@
+//! `lacznik certs init|issue|revoke`: development certificates, so that a test deployment
+//! or a demo needs no CA of its own. The work is in [`crate::pki`]; this prints what it did.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::config::Config;
+use crate::directory::OrgId;
+use crate::pki;
+
+#[derive(Debug, Subcommand)]
+pub(super) enum CertsCommand {
+    /// Create the CA, server certificate and one client certificate per organisation
+    /// (keeps whatever already exists).
+    Init {
+        /// Certificate directory.
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+        /// Directory file whose organisations get certificates (default: the configured
+        /// directory, else the built-in sample).
+        #[arg(long)]
+        directory: Option<PathBuf>,
+    },
+    /// (Re)issue one organisation's client certificate.
+    Issue {
+        /// Organisation id.
+        #[arg(long)]
+        org: OrgId,
+        /// Certificate directory.
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+        /// Validity in days.
+        #[arg(long, default_value_t = 825)]
+        days: i64,
+    },
+    /// Add an organisation's current certificate to `crl.pem`.
+    Revoke {
+        /// Organisation id.
+        #[arg(long)]
+        org: OrgId,
+        /// Certificate directory.
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+    },
+}
+
+/// Runs one `certs` command; `config` only supplies the directory for `init`.
+pub(super) fn certs(config: Config, command: CertsCommand) -> anyhow::Result<()> {
+    match command {
+        CertsCommand::Init { dir, directory } => {
+            let directory = match directory {
+                Some(path) => crate::directory::Directory::load(&path)?,
+                None => config.load_directory()?,
+            };
+            let report = pki::init(&dir, &directory)?;
+            for p in &report.created {
+                println!("created {}", p.display());
+            }
+            println!(
+                "{} file(s) created, {} kept in {} (development certificates: never use them in production)",
+                report.created.len(),
+                report.kept.len(),
+                dir.display()
+            );
+        }
+        CertsCommand::Issue { org, dir, days } => {
+            let path = pki::issue(&dir, &org, days)?;
+            println!("issued {}", path.display());
+        }
+        CertsCommand::Revoke { org, dir } => {
+            let path = pki::revoke(&dir, &org)?;
+            println!(
+                "revoked the current certificate of {org}; CRL written to {} (a running server picks it up within tls.reload_secs)",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}

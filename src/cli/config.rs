@@ -1,0 +1,86 @@
+//! `lacznik config check`: validate a configuration before deploying it, and print what a
+//! server started on it would serve (addresses, files, store, retention, organisations,
+//! deadline rules).
+
+use clap::Subcommand;
+
+use crate::config::Config;
+
+#[derive(Debug, Subcommand)]
+pub(super) enum ConfigCommand {
+    /// Validate the configuration and its directory, and print what would be served.
+    Check,
+}
+
+/// Loads the directory and the rule set the way the server would, so that their errors show
+/// here rather than at start-up, and prints the summary.
+pub(super) fn config_check(config: Config) -> anyhow::Result<()> {
+    let directory = config.load_directory()?;
+    let rules = config.rule_set()?;
+    let tls = config.tls_paths();
+    println!("listen       {}", config.listen);
+    println!("data_dir     {}", config.data_dir.display());
+    println!(
+        "directory    {}",
+        config
+            .directory
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(built-in sample)".into())
+    );
+    println!("tls.ca       {}", tls.ca.display());
+    println!("tls.cert     {}", tls.cert.display());
+    println!("tls.key      {}", tls.key.display());
+    if let Some(crl) = &tls.crl {
+        let state = if crl.exists() {
+            ""
+        } else {
+            " (absent: no revocations)"
+        };
+        println!("tls.crl      {}{state}", crl.display());
+    }
+    println!("dev_pki      {}", config.tls.dev_pki);
+    println!("max_message  {} bytes", config.max_message_bytes);
+    println!(
+        "store        {} engine, {} MiB cache",
+        config.store.engine, config.store.cache_mib
+    );
+    match config.retention.keep_closed_days {
+        None => println!("retention    keep everything (retention.keep_closed_days unset)"),
+        Some(days) => println!(
+            "retention    closed cases kept {days} day(s); {}",
+            match config.retention.purge_every_hours {
+                Some(h) => format!("the server purges every {h} h"),
+                None => "purged only by `lacznik purge`".to_string(),
+            }
+        ),
+    }
+    println!("organisations ({}):", directory.len());
+    for org in directory.iter() {
+        let gminas: Vec<String> = org.gminas.iter().map(|g| g.to_string()).collect();
+        println!(
+            "  {:<22} {:<19} {:<6} {:<24} {}",
+            org.id.as_str(),
+            org.kind.as_str(),
+            if org.active { "active" } else { "SUSPENDED" },
+            gminas.join(","),
+            org.name
+        );
+    }
+    let disabled: Vec<&str> = rules
+        .iter()
+        .filter(|r| !r.enabled)
+        .map(|r| r.id.as_str())
+        .collect();
+    println!(
+        "deadline rules: {} in force{}",
+        rules.iter().filter(|r| r.enabled).count(),
+        if disabled.is_empty() {
+            String::new()
+        } else {
+            format!(", disabled: {}", disabled.join(", "))
+        }
+    );
+    println!("configuration OK");
+    Ok(())
+}
