@@ -38,4 +38,3 @@ pub struct Facts {
     /// When the Blue Card procedure was started.
     pub procedure_started: Option<Timestamp>,
 }
-

@@ -3,20 +3,22 @@
 //! shutdown (stop accepting, let in-flight calls finish, flush the store).
 //!
 //! [`serve`] takes an already-bound listener, so tests bind `127.0.0.1:0` and never race
-//! for a port.
+//! for a port. [`accept`] does the TLS side (handshakes, limits, reloads); [`health`]
+//! turns a store failure into NOT_SERVING and the exit code.
+
+mod accept;
+mod health;
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, RwLock};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::server::Connected;
+
+pub use accept::TlsConn;
 
 use crate::api::layer::{CallLayer, CallState};
 use crate::api::limits::OrgLimiter;
@@ -27,60 +29,9 @@ use crate::api::{
 use crate::app::App;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::identity::{self, IdentityError, Peer};
-use crate::shutdown::{Shutdown, Trigger};
+use crate::shutdown::Trigger;
 use crate::tls::{self, TlsPaths};
 use crate::{pki, store};
-
-/// A TLS connection that passed the handshake, with what it proved about the peer.
-pub struct TlsConn {
-    inner: tokio_rustls::server::TlsStream<TcpStream>,
-    peer: Peer,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Connected for TlsConn {
-    type ConnectInfo = Peer;
-    fn connect_info(&self) -> Peer {
-        self.peer.clone()
-    }
-}
-
-impl AsyncRead for TlsConn {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TlsConn {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-}
 
 /// Start-up failures, each saying what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -225,15 +176,19 @@ async fn run(
         .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
     let acceptor = Arc::new(RwLock::new(TlsAcceptor::from(tls_config)));
     let (conn_tx, conn_rx) = mpsc::channel::<Result<TlsConn, std::io::Error>>(64);
-    tokio::spawn(accept_loop(
-        app.clone(),
+    let limits = accept::Limits {
+        max_connections: app.config.limits.max_connections,
+        handshake_timeout: Duration::from_secs(app.config.limits.handshake_timeout_secs.max(1)),
+    };
+    tokio::spawn(accept::accept_loop(
+        limits,
         listener,
         acceptor.clone(),
         conn_tx,
         stop.clone(),
     ));
     if app.config.tls.reload_secs > 0 {
-        tokio::spawn(reload_loop(
+        tokio::spawn(accept::reload_loop(
             tls_paths,
             acceptor,
             Duration::from_secs(app.config.tls.reload_secs),
@@ -250,7 +205,7 @@ async fn run(
             .set_service_status(name, tonic_health::ServingStatus::Serving)
             .await;
     }
-    tokio::spawn(watch_store(
+    tokio::spawn(health::watch_store(
         app.store.health(),
         health,
         trigger.clone(),
@@ -391,133 +346,3 @@ pub const SERVICE_NAMES: [&str; 4] = [
     "lacznik.v1.BlueCardService",
     "lacznik.v1.BreachService",
 ];
-
-async fn accept_loop(
-    app: Arc<App>,
-    listener: TcpListener,
-    acceptor: Arc<RwLock<TlsAcceptor>>,
-    conns: mpsc::Sender<Result<TlsConn, std::io::Error>>,
-    mut stop: Shutdown,
-) {
-    let limit = Arc::new(Semaphore::new(app.config.limits.max_connections.max(1)));
-    let handshake_timeout = Duration::from_secs(app.config.limits.handshake_timeout_secs.max(1));
-    loop {
-        let permit = tokio::select! {
-            _ = stop.recv() => return,
-            p = limit.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
-        };
-        let (tcp, addr) = tokio::select! {
-            _ = stop.recv() => return,
-            r = listener.accept() => match r {
-                Ok(x) => x,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = tcp.set_nodelay(true);
-        let acceptor = match acceptor.read() {
-            Ok(a) => a.clone(),
-            Err(p) => p.into_inner().clone(),
-        };
-        let conns = conns.clone();
-        tokio::spawn(async move {
-            match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
-                Ok(Ok(stream)) => {
-                    let org = stream
-                        .get_ref()
-                        .1
-                        .peer_certificates()
-                        .and_then(|c| c.first())
-                        .map(|der| identity::org_from_cert(der))
-                        .unwrap_or(Err(IdentityError::NoCertificate));
-                    let peer = Peer { addr, org };
-                    let _ = conns
-                        .send(Ok(TlsConn {
-                            inner: stream,
-                            peer,
-                            _permit: permit,
-                        }))
-                        .await;
-                }
-                Ok(Err(e)) => tracing::info!(peer = %addr, error = %e, "TLS handshake refused"),
-                Err(_) => tracing::info!(peer = %addr, "TLS handshake timed out"),
-            }
-        });
-    }
-}
-
-async fn reload_loop(
-    paths: TlsPaths,
-    acceptor: Arc<RwLock<TlsAcceptor>>,
-    every: Duration,
-    mut stop: Shutdown,
-) {
-    let mut seen = tls::fingerprint(&paths);
-    loop {
-        tokio::select! {
-            _ = stop.recv() => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-        let now = tls::fingerprint(&paths);
-        if now == seen {
-            continue;
-        }
-        seen = now;
-        match tls::server_config(&paths) {
-            Ok(cfg) => {
-                match acceptor.write() {
-                    Ok(mut a) => *a = TlsAcceptor::from(cfg),
-                    Err(p) => *p.into_inner() = TlsAcceptor::from(cfg),
-                }
-                tracing::info!(
-                    "TLS files changed; new handshakes use the reloaded CA, certificate and CRL"
-                );
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "TLS files changed but cannot be loaded; keeping the previous configuration")
-            }
-        }
-    }
-}
-
-/// How long a server whose store failed keeps answering (health NOT_SERVING, writes
-/// UNAVAILABLE) before it shuts down.
-const FAILED_STORE_LINGER: Duration = Duration::from_secs(1);
-
-/// Turns health NOT_SERVING the moment the store fails (and on shutdown), and starts the
-/// shutdown after a failure: in-flight calls are answered (writes with UNAVAILABLE), then
-/// `serve` returns [`ServeError::StoreFailed`] and the process exits with
-/// [`EXIT_STORE_FAILED`] for the service manager to restart it.
-async fn watch_store(
-    store: Arc<store::health::Health>,
-    health: tonic_health::server::HealthReporter,
-    trigger: Arc<Trigger>,
-    mut stop: Shutdown,
-) {
-    let not_serving = tonic_health::ServingStatus::NotServing;
-    tokio::select! {
-        failure = store.failed() => {
-            health.set_service_status("", not_serving).await;
-            for name in SERVICE_NAMES {
-                health.set_service_status(name, not_serving).await;
-            }
-            tracing::error!(
-                %failure,
-                exit_code = EXIT_STORE_FAILED,
-                "the store failed: health is NOT_SERVING and writes are refused; answering \
-                 in-flight calls, then exiting for the service manager to restart the server"
-            );
-            // Health checkers (a load balancer, a standby) see NOT_SERVING before the port
-            // closes; calls meanwhile are answered, writes with UNAVAILABLE.
-            tokio::time::sleep(FAILED_STORE_LINGER).await;
-            trigger.fire();
-        }
-        _ = stop.recv() => {
-            health.set_service_status("", not_serving).await;
-        }
-    }
-}

@@ -1,0 +1,169 @@
+//! The TLS side of the listener: accepting TCP connections (bounded by a semaphore, backing
+//! off on accept errors), the handshake under a deadline, the organisation the client
+//! certificate names attached to the connection, and reloading the CA, certificate and
+//! CRL when their files change.
+
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio_rustls::TlsAcceptor;
+use tonic::transport::server::Connected;
+
+use crate::identity::{self, IdentityError, Peer};
+use crate::shutdown::Shutdown;
+use crate::tls::{self, TlsPaths};
+
+/// A TLS connection that passed the handshake, with what it proved about the peer.
+pub struct TlsConn {
+    inner: tokio_rustls::server::TlsStream<TcpStream>,
+    peer: Peer,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Connected for TlsConn {
+    type ConnectInfo = Peer;
+    fn connect_info(&self) -> Peer {
+        self.peer.clone()
+    }
+}
+
+impl AsyncRead for TlsConn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TlsConn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Connection limits of the accept loop.
+pub(super) struct Limits {
+    /// Connections open at once.
+    pub max_connections: usize,
+    /// Deadline of one TLS handshake.
+    pub handshake_timeout: Duration,
+}
+
+pub(super) async fn accept_loop(
+    limits: Limits,
+    listener: TcpListener,
+    acceptor: Arc<RwLock<TlsAcceptor>>,
+    conns: mpsc::Sender<Result<TlsConn, std::io::Error>>,
+    mut stop: Shutdown,
+) {
+    let limit = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let handshake_timeout = limits.handshake_timeout;
+    loop {
+        let permit = tokio::select! {
+            _ = stop.recv() => return,
+            p = limit.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+        };
+        let (tcp, addr) = tokio::select! {
+            _ = stop.recv() => return,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = tcp.set_nodelay(true);
+        let acceptor = match acceptor.read() {
+            Ok(a) => a.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        let conns = conns.clone();
+        tokio::spawn(async move {
+            match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => {
+                    let org = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        .map(|der| identity::org_from_cert(der))
+                        .unwrap_or(Err(IdentityError::NoCertificate));
+                    let peer = Peer { addr, org };
+                    let _ = conns
+                        .send(Ok(TlsConn {
+                            inner: stream,
+                            peer,
+                            _permit: permit,
+                        }))
+                        .await;
+                }
+                Ok(Err(e)) => tracing::info!(peer = %addr, error = %e, "TLS handshake refused"),
+                Err(_) => tracing::info!(peer = %addr, "TLS handshake timed out"),
+            }
+        });
+    }
+}
+
+pub(super) async fn reload_loop(
+    paths: TlsPaths,
+    acceptor: Arc<RwLock<TlsAcceptor>>,
+    every: Duration,
+    mut stop: Shutdown,
+) {
+    let mut seen = tls::fingerprint(&paths);
+    loop {
+        tokio::select! {
+            _ = stop.recv() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let now = tls::fingerprint(&paths);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        match tls::server_config(&paths) {
+            Ok(cfg) => {
+                match acceptor.write() {
+                    Ok(mut a) => *a = TlsAcceptor::from(cfg),
+                    Err(p) => *p.into_inner() = TlsAcceptor::from(cfg),
+                }
+                tracing::info!(
+                    "TLS files changed; new handshakes use the reloaded CA, certificate and CRL"
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "TLS files changed but cannot be loaded; keeping the previous configuration")
+            }
+        }
+    }
+}
