@@ -1,19 +1,33 @@
 //! lacznik (Polish *łącznik*, "liaison"): an inter-agency message exchange for Polish social
 //! welfare centres, police units and municipal interdisciplinary teams.
 //!
-//! How the crate is laid out, in the order a request meets it:
-//! - [`server`]: the TLS-only listener (mutual TLS, [`tls`]), gRPC health and reflection,
-//!   shutdown;
-//! - [`identity`]: the organisation named by the client certificate
-//!   (`urn:lacznik:org:<id>`), resolved against the [`directory`] by [`api::caller`];
-//! - [`api`]: the tonic adapter, one file per service, proto <-> domain mapping and the one
-//!   error -> status mapping;
-//! - domain modules: [`directory`] (organisations and routing by [`teryt`] gmina code),
-//!   [`calendar`] (Polish working days), [`deadlines`] (rules, clocks, breaches),
-//!   [`feed`] (append-only logs behind streams), [`clock`], [`error`];
-//! - [`store`]: the storage seam (sled behind a small trait), one atomic batch per
-//!   command and a group commit;
-//! - support: [`config`], [`pki`] (development certificates), [`telemetry`], [`cli`].
+//! How the crate is laid out, in the order a request meets it (no module imports one that
+//! imports it back: `scripts/check-module-cycles` checks it in CI):
+//! - [`server`]: the TLS-only listener ([`tls`] builds the mutual-TLS configuration), gRPC
+//!   health and reflection, a store failure turned into NOT_SERVING and exit code 75, and
+//!   graceful shutdown; [`shutdown`]: the signal every long-lived task listens to;
+//! - [`identity`]: the organisation named by the client certificate (`urn:lacznik:org:<id>`);
+//! - [`api`]: the tonic adapter: `api::layer` (one tower layer for what every call shares:
+//!   caller resolved against the [`directory`], span, per-organisation limit, audit scope,
+//!   metrics), one file per service whose handlers decode, call the domain and encode, and
+//!   the one error -> status mapping;
+//! - the domain, where policy lives once (who may do what by organisation kind,
+//!   `Organization::require`; who may see what, each record's `visible_to`):
+//!   [`assistance`] (police-assistance requests), [`bluecard`] (Blue Card A and the
+//!   procedure), [`training`] (moving the simulated clock), [`deadlines`] (rules, clocks,
+//!   breaches, the sweeper), [`command`] (how a change runs: one audited atomic batch),
+//!   [`directory`] and [`teryt`] (organisations, routing by gmina), [`calendar`] (Polish
+//!   working days), [`feed`] (append-only logs behind streams and pulls, cursors),
+//!   [`audit`] (the hash-chained log), [`people`] and [`validation`] (shared field checks),
+//!   [`clock`] (injected time), [`error`] (the domain error and its one status code);
+//! - [`store`]: the storage seam: an `Engine` trait with fjall (default) and sled, one
+//!   atomic batch per command, a group commit, a health that fails loudly, typed keys;
+//!   [`crypto`]: records with personal data are sealed before they reach it;
+//! - operations: [`backup`], [`retention`], [`offline`] (commands on a stopped data
+//!   directory), [`monitoring`] (Prometheus), [`report`] (the supervisors' breach report);
+//! - support: [`config`], [`cli`] (the `lacznik` command line), [`client`] (the gRPC
+//!   command-line client and the one mutual-TLS channel builder), [`pki`] (development
+//!   certificates), [`telemetry`] (logging), [`app`] (the state the services share).
 
 pub mod api;
 pub mod app;
