@@ -131,7 +131,7 @@ pub fn submit(
                     )
                 })?;
             if p.closure.is_some() {
-                if !p.initiators.contains(initiator) {
+                if !p.visible_to(initiator) {
                     // Not a party: answer as for an unknown id, so a closed procedure's
                     // existence is not revealed.
                     return Err(Error::invalid(

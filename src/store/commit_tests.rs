@@ -168,7 +168,17 @@ async fn concurrent_writers_share_flushes_and_are_answered_after_one() {
 
 #[tokio::test]
 async fn a_command_that_panics_fails_alone_and_the_writer_goes_on() {
-    let s = store();
+    // On the real default engine in a temp dir: the panic is injected into a command, as
+    // a bug in one would behave.
+    let dir = tempfile::tempdir().unwrap();
+    let engine = crate::store::open_engine(
+        dir.path(),
+        crate::store::EngineKind::Fjall,
+        8 << 20,
+        std::time::Duration::from_secs(5),
+    )
+    .unwrap();
+    let s = Store::start(engine, Arc::new(KeyRing::generate())).unwrap();
     let r: Result<(), StoreError> = s
         .execute(|t| {
             t.put(b"half".to_vec(), b"done".to_vec());

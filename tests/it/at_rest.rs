@@ -187,3 +187,56 @@ async fn key_rotation_re_encrypts_and_the_data_stays_readable() {
     assert_ne!(code, 0);
     assert!(text.contains("in use"), "{text}");
 }
+
+/// The audit log records, for every call, the status code its client received: refusals of
+/// several kinds are answered and audited alike (one `Error::code()`, taken by the call
+/// layer from the answer itself).
+#[tokio::test]
+async fn each_refusal_is_audited_with_the_code_its_client_received() {
+    let server = TestServer::simulated(t(NOW)).await;
+    let (id, _) = seed(&server).await;
+    let mut police = server.assistance("kmp-torun").await;
+    let mut centre = server.assistance("mopr-torun").await;
+    let mut received = Vec::new();
+    // The police unit may not cancel the centre's request: PERMISSION_DENIED.
+    let s = police
+        .cancel_assistance_request(pb::CancelAssistanceRequestRequest {
+            request_id: id.clone(),
+            reason: "x".into(),
+        })
+        .await
+        .unwrap_err();
+    received.push(("kmp-torun", s.code()));
+    // No acknowledgement named: INVALID_ARGUMENT.
+    let s = police
+        .acknowledge_assistance_request(pb::AcknowledgeAssistanceRequestRequest {
+            request_id: id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    received.push(("kmp-torun", s.code()));
+    // An amendment against a stale version: refused with whatever the domain says.
+    let s = centre
+        .amend_assistance_request(pb::AmendAssistanceRequestRequest {
+            request_id: id.clone(),
+            expected_version: 99,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    received.push(("mopr-torun", s.code()));
+    let (dir, ..) = server.stop().await;
+
+    let (code, text) = lacznik(dir.path(), &["audit", "show", "--case", &id]);
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("Assistance")).collect();
+    let refusals = &lines[lines.len() - received.len()..];
+    for (line, (org, got)) in refusals.iter().zip(&received) {
+        let name = lacznik::api::status::code_name(*got);
+        assert!(
+            line.contains(org) && line.ends_with(name),
+            "audited {line:?}, the client got {name}"
+        );
+    }
+}

@@ -243,6 +243,12 @@ fn rejection_check_catches_echo_duplicates_and_emptiness() {
     let inputs = vec!["Kowalski".to_string()];
     let echo = Error::invalid("content.client.last_name", "Kowalski is not allowed");
     assert!(rejection(echo, &inputs).is_err());
+    // Digits: the message's own number is no echo; the value as a number of its own is.
+    let digits = vec!["9999999".to_string()];
+    let fixed = Error::invalid("planned_time", "nanos must be 0-999999999");
+    assert!(rejection(fixed, &digits).is_ok());
+    let printed = Error::invalid("planned_time", "9999999 is not a time");
+    assert!(rejection(printed, &digits).is_err());
     let twice = Error::InvalidArgument(vec![
         FieldViolation::new("request_id", "required"),
         FieldViolation::new("request_id", "must be a UUID"),
