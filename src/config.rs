@@ -103,6 +103,22 @@ pub struct StoreSection {
     /// Page/block cache of the engine, in MiB (sled's own default of 1 GiB is too much for
     /// a small VM).
     pub cache_mib: u64,
+    /// `[store.postgres]`: the database of `engine = "postgres"`.
+    pub postgres: PostgresSection,
+}
+
+/// `[store.postgres]`: where the PostgreSQL engine's database is. The password is kept out
+/// of the URL (a file or an environment variable) and never logged.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostgresSection {
+    /// libpq-style URL (`postgresql://lacznik@db.example:5432/lacznik`) or `key=value`
+    /// pairs (`host=/run/postgresql dbname=lacznik user=lacznik`).
+    pub url: Option<String>,
+    /// A file holding the password (first line), e.g. `/etc/lacznik/pg.password`.
+    pub password_file: Option<PathBuf>,
+    /// The name of an environment variable holding the password.
+    pub password_env: Option<String>,
 }
 
 /// `[retention]`: closed cases older than `keep_closed_days` are purged by `lacznik purge`
@@ -231,6 +247,7 @@ impl Default for StoreSection {
         StoreSection {
             engine: crate::store::EngineKind::Fjall,
             cache_mib: 32,
+            postgres: PostgresSection::default(),
         }
     }
 }
@@ -307,6 +324,39 @@ impl Config {
             ));
         }
         Ok(self)
+    }
+
+    /// The PostgreSQL engine's connection settings (`store.postgres`), with the password
+    /// read from its file or variable.
+    pub fn postgres(&self) -> Result<crate::store::postgres_engine::PgSettings, ConfigError> {
+        let pg = &self.store.postgres;
+        let url = pg.url.clone().ok_or_else(|| {
+            ConfigError::Invalid(
+                "store.engine = \"postgres\" needs store.postgres.url (e.g. \
+                 postgresql://lacznik@db.example:5432/lacznik)"
+                    .into(),
+            )
+        })?;
+        let password = match (&pg.password_file, &pg.password_env) {
+            (Some(f), _) => Some(
+                std::fs::read_to_string(f)
+                    .map_err(|e| {
+                        ConfigError::Invalid(format!(
+                            "store.postgres.password_file {}: {e}",
+                            f.display()
+                        ))
+                    })?
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            (None, Some(var)) => Some(std::env::var(var).map_err(|_| {
+                ConfigError::Invalid(format!("store.postgres.password_env: {var} is not set"))
+            })?),
+            (None, None) => None,
+        };
+        Ok(crate::store::postgres_engine::PgSettings { url, password })
     }
 
     /// Loads the organisation directory the configuration names.

@@ -133,13 +133,20 @@ pub async fn serve_with_clock(
             "DEVELOPMENT MODE: generated a data key; back it up apart from the data (set crypto.generate_key = false in production)"
         );
     }
-    let store = store::open(
-        &config.data_dir,
-        config.store.engine,
-        config.store.cache_mib * 1024 * 1024,
-        Arc::new(keys),
-    )
-    .map_err(|source| ServeError::Store {
+    let opened = match config.store.engine {
+        store::EngineKind::Postgres => {
+            // The data lives in the database; the directory keeps the control socket.
+            let _ = std::fs::create_dir_all(&config.data_dir);
+            store::open_postgres(&config.postgres()?, Arc::new(keys))
+        }
+        kind => store::open(
+            &config.data_dir,
+            kind,
+            config.store.cache_mib * 1024 * 1024,
+            Arc::new(keys),
+        ),
+    };
+    let store = opened.map_err(|source| ServeError::Store {
         dir: config.data_dir.display().to_string(),
         source,
     })?;

@@ -65,6 +65,10 @@ impl WriteBatch {
     pub fn len(&self) -> usize {
         self.ops.len()
     }
+    /// The writes in order, for engines that keep batches before writing them.
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
     /// Consumes the batch in order, for engine implementations.
     pub fn into_ops(self) -> Vec<Op> {
         self.ops

@@ -25,6 +25,7 @@ pub mod health;
 pub mod keys;
 pub mod memory;
 pub mod meta;
+pub mod postgres_engine;
 pub mod rewrite;
 pub mod sled_engine;
 pub mod txn;
@@ -123,6 +124,8 @@ pub enum EngineKind {
     Sled,
     /// fjall 3: journal + LSM tree.
     Fjall,
+    /// PostgreSQL (`store.postgres`): the data lives in the database, not the directory.
+    Postgres,
 }
 
 impl EngineKind {
@@ -130,6 +133,7 @@ impl EngineKind {
         match self {
             EngineKind::Sled => "sled",
             EngineKind::Fjall => fjall_engine::SUBDIR,
+            EngineKind::Postgres => "postgres",
         }
     }
 
@@ -162,8 +166,9 @@ impl std::str::FromStr for EngineKind {
         match s {
             "sled" => Ok(EngineKind::Sled),
             "fjall" => Ok(EngineKind::Fjall),
+            "postgres" => Ok(EngineKind::Postgres),
             other => Err(format!(
-                "unknown storage engine {other:?} (expected fjall or sled)"
+                "unknown storage engine {other:?} (expected fjall, sled or postgres)"
             )),
         }
     }
@@ -196,6 +201,13 @@ pub fn open_engine(
             wait,
         )?),
         EngineKind::Fjall => Arc::new(fjall_engine::FjallEngine::open(dir, cache_bytes, wait)?),
+        EngineKind::Postgres => {
+            return Err(StoreError::Engine(
+                "the postgres engine is not a data directory: this command works on fjall and \
+                 sled directories; move data with `lacznik backup` / `lacznik restore`"
+                    .into(),
+            ));
+        }
     })
 }
 
@@ -229,6 +241,15 @@ pub fn probe_space(dir: &Path) -> Result<(), StoreError> {
     let removed = std::fs::remove_file(&path);
     written.map_err(io)?;
     removed.map_err(io)
+}
+
+/// Opens the PostgreSQL engine and starts the writer (`store.engine = "postgres"`).
+pub fn open_postgres(
+    settings: &postgres_engine::PgSettings,
+    keys: Arc<crate::crypto::KeyRing>,
+) -> Result<Store, StoreError> {
+    let engine = Arc::new(postgres_engine::PgEngine::open(settings)?);
+    Store::start(engine, keys)
 }
 
 /// Opens the engine under `dir` and starts the writer, the form the server uses.
