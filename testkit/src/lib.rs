@@ -54,8 +54,8 @@ const PORT_ATTEMPTS: usize = 5;
 /// Why a cluster could not be started, stopped or inspected.
 ///
 /// The messages are meant to be printed as a test's failure: they say what to install, or
-/// carry the output of the failing command and the server log.
-#[derive(Debug)]
+/// carry the output of the failing command and the server log. `Debug` prints the same text
+/// as `Display` (lines unescaped), because tests `unwrap()` and that prints `Debug`.
 #[non_exhaustive]
 pub enum PgError {
     /// No PostgreSQL server binaries were found; the message says what to install.
@@ -100,6 +100,12 @@ impl fmt::Display for PgError {
             PgError::Io { context, source } => write!(f, "{context}: {source}"),
             PgError::Failed { what, detail } => write!(f, "{what} failed:\n{detail}"),
         }
+    }
+}
+
+impl fmt::Debug for PgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
