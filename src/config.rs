@@ -356,7 +356,11 @@ impl Config {
             })?),
             (None, None) => None,
         };
-        Ok(crate::store::postgres_engine::PgSettings { url, password })
+        Ok(crate::store::postgres_engine::PgSettings {
+            url,
+            password,
+            lock_wait: std::time::Duration::from_secs(5),
+        })
     }
 
     /// Loads the organisation directory the configuration names.

@@ -106,3 +106,92 @@ fn a_directory_of_one_engine_is_refused_by_the_other() {
     );
     assert!(err.contains("lacznik restore"), "{err}");
 }
+
+fn postgres(pg: &lacznik_testkit::PgCluster) -> crate::store::postgres_engine::PgSettings {
+    crate::store::postgres_engine::PgSettings {
+        url: pg.url(),
+        password: None,
+        lock_wait: Duration::from_secs(5),
+    }
+}
+
+#[test]
+fn postgres_engine_keeps_the_contract_across_a_reopen() {
+    use crate::store::postgres_engine::PgEngine;
+    let pg = lacznik_testkit::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+    {
+        let e = PgEngine::open(&postgres(&pg)).unwrap();
+        battery(&e);
+    }
+    let e = PgEngine::open(&postgres(&pg)).unwrap();
+    after_reopen(&e);
+}
+
+#[test]
+fn postgres_reads_merge_what_is_queued_with_what_is_committed() {
+    use crate::store::postgres_engine::PgEngine;
+    let pg = lacznik_testkit::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+    let e = PgEngine::open(&postgres(&pg)).unwrap();
+    let mut b = WriteBatch::default();
+    for i in 0u8..10 {
+        put(&mut b, &[b'k', i], &[i]);
+    }
+    e.apply(b).unwrap();
+    e.flush().unwrap();
+    // Queued, not committed: three deletes at the front, one new key, one overwrite.
+    let mut b = WriteBatch::default();
+    for i in 0u8..3 {
+        b.delete(vec![b'k', i]);
+    }
+    put(&mut b, &[b'k', 3, 0], b"new");
+    put(&mut b, &[b'k', 5], b"over");
+    e.apply(b).unwrap();
+    let keys = |n| -> Vec<Vec<u8>> {
+        e.scan(b"k", b"l", n)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    assert_eq!(
+        keys(3),
+        vec![vec![b'k', 3], vec![b'k', 3, 0], vec![b'k', 4]],
+        "deleted rows gone, the queued key in its place, the limit held"
+    );
+    assert_eq!(keys(100).len(), 8);
+    assert_eq!(
+        e.get(&[b'k', 5]).unwrap().as_deref(),
+        Some(b"over".as_slice())
+    );
+    assert_eq!(e.get(&[b'k', 1]).unwrap(), None);
+    // The newest key survives in `last` even when the newest committed ones are deleted.
+    let mut b = WriteBatch::default();
+    for i in 7u8..10 {
+        b.delete(vec![b'k', i]);
+    }
+    e.apply(b).unwrap();
+    assert_eq!(
+        e.last(b"k", b"l").unwrap().map(|(k, _)| k),
+        Some(vec![b'k', 6])
+    );
+    e.flush().unwrap();
+    assert_eq!(keys(100).len(), 5, "the same after the commit");
+    assert_eq!(
+        e.last(b"k", b"l").unwrap().map(|(k, _)| k),
+        Some(vec![b'k', 6])
+    );
+}
+
+#[test]
+fn a_second_node_on_one_postgres_database_is_refused() {
+    use crate::store::postgres_engine::PgEngine;
+    let pg = lacznik_testkit::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+    let _first = PgEngine::open(&postgres(&pg)).unwrap();
+    let mut settings = postgres(&pg);
+    settings.lock_wait = Duration::from_millis(200);
+    match PgEngine::open(&settings) {
+        Err(StoreError::Locked(what)) => assert!(what.contains("another lacznik node"), "{what}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("two nodes wrote to one database"),
+    }
+}

@@ -45,6 +45,8 @@ pub struct PgSettings {
     pub url: String,
     /// The password, read from a file or an environment variable by the configuration.
     pub password: Option<String>,
+    /// How long to wait for the node lock (a node that just stopped may still hold it).
+    pub lock_wait: std::time::Duration,
 }
 
 impl std::fmt::Debug for PgSettings {
@@ -52,6 +54,7 @@ impl std::fmt::Debug for PgSettings {
         f.debug_struct("PgSettings")
             .field("url", &self.url)
             .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("lock_wait", &self.lock_wait)
             .finish()
     }
 }
@@ -144,7 +147,42 @@ type CommitJob = (
 pub struct PgEngine {
     reads: Mutex<Sender<Job>>,
     overlay: Mutex<Overlay>,
-    commits: Mutex<Sender<CommitJob>>,
+    commits: Mutex<Option<Sender<CommitJob>>>,
+    /// Disconnects when the committer has closed its session.
+    closed: Mutex<Option<Receiver<()>>>,
+}
+
+impl Drop for PgEngine {
+    fn drop(&mut self) {
+        // Stop the committer and wait until its session (holding the node lock) is closed.
+        self.commits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(done) = self.closed.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = done.recv_timeout(std::time::Duration::from_secs(10));
+        }
+    }
+}
+
+/// Takes the node lock, waiting up to `wait` for a node that just stopped to let it go.
+fn lock_node(c: &mut Client, wait: std::time::Duration) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        let locked: bool = c
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&NODE_LOCK])
+            .map_err(|e| pg_err("lock", &e))?
+            .get(0);
+        if locked {
+            return Ok(());
+        }
+        if started.elapsed() >= wait {
+            return Err(StoreError::Locked(
+                "the PostgreSQL database (another lacznik node writes to it)".into(),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Starts a thread owning one connection; `serve` runs there once connected and told
@@ -183,25 +221,23 @@ impl PgEngine {
     /// Connects, takes the node lock, creates or checks the schema and starts the readers.
     /// Every connection lives on its own thread, so this may be called from anywhere.
     pub fn open(settings: &PgSettings) -> Result<PgEngine, StoreError> {
+        let wait = settings.lock_wait;
+        let (done_tx, done) = channel::<()>();
         let commits = connection_thread::<CommitJob>(
             "lacznik-pg-commit".into(),
             settings,
-            |c| {
-                let locked: bool = c
-                    .query_one("SELECT pg_try_advisory_lock($1)", &[&NODE_LOCK])
-                    .map_err(|e| pg_err("lock", &e))?
-                    .get(0);
-                if !locked {
-                    return Err(StoreError::Locked(
-                        "the PostgreSQL database (another lacznik node writes to it)".into(),
-                    ));
-                }
+            move |c| {
+                lock_node(c, wait)?;
                 migrate(c)
             },
-            |mut c, _, jobs| {
+            move |mut c, _, jobs| {
                 for (writes, answer) in jobs {
                     let _ = answer.send(commit(&mut c, &writes));
                 }
+                // Close the session (and with it the node lock) before telling the engine
+                // it is gone, so a reopen right after finds the lock free.
+                drop(c);
+                drop(done_tx);
             },
         )?;
         let (reads, rx) = channel::<Job>();
@@ -219,7 +255,8 @@ impl PgEngine {
         Ok(PgEngine {
             reads: Mutex::new(reads),
             overlay: Mutex::new(Overlay::default()),
-            commits: Mutex::new(commits),
+            commits: Mutex::new(Some(commits)),
+            closed: Mutex::new(Some(done)),
         })
     }
 
@@ -435,6 +472,7 @@ impl Engine for PgEngine {
         // One flush at a time (the flusher thread; start and close): holding the sender's
         // lock keeps a second one from merging into `committing` meanwhile.
         let commits = self.commits.lock().unwrap_or_else(|p| p.into_inner());
+        let commits = commits.as_ref().ok_or(StoreError::Closed)?;
         let writes = {
             let mut o = self.overlay();
             let queued = std::mem::take(&mut o.queued);

@@ -27,6 +27,7 @@ mod identity;
 mod interop;
 mod load;
 mod metrics;
+mod postgres;
 mod report;
 mod retention;
 mod standard_services;
