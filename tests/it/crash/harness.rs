@@ -139,6 +139,8 @@ pub(super) struct Harness {
     pub(super) addr: Arc<RwLock<SocketAddr>>,
     pub(super) starts: usize,
     pub(super) engine: &'static str,
+    /// Further configuration of the engine (the PostgreSQL URL), as `LACZNIK_*` variables.
+    pub(super) env: Vec<(String, String)>,
 }
 
 impl Harness {
@@ -172,6 +174,7 @@ impl Harness {
             .env("LACZNIK_TLS__DIR", self.dir.join("certs"))
             .env("LACZNIK_TLS__DEV_PKI", "false")
             .env("LACZNIK_STORE__ENGINE", self.engine)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(out)

@@ -71,17 +71,31 @@ fn late_card_started() -> Timestamp {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once_fjall() {
     let _heavy = crate::support::serial::heavy();
-    survive_sigkill("fjall").await;
+    survive_sigkill("fjall", Vec::new()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once_sled() {
     let _heavy = crate::support::serial::heavy();
-    survive_sigkill("sled").await;
+    survive_sigkill("sled", Vec::new()).await;
 }
 
-/// The whole scenario against the binary configured with `engine`.
-async fn survive_sigkill(engine: &'static str) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_submissions_and_breaches_survive_sigkill_exactly_once_postgres() {
+    let _heavy = crate::support::serial::heavy();
+    // A durable cluster (fsync on): what the database acknowledged must survive too. Only
+    // lacznik is killed here; the database's own crash is another test's.
+    let pg = tokio::task::spawn_blocking(lacznik_testkit::PgCluster::start_durable)
+        .await
+        .unwrap()
+        .expect("a throwaway PostgreSQL cluster");
+    let env = vec![("LACZNIK_STORE__POSTGRES__URL".to_string(), pg.url())];
+    survive_sigkill("postgres", env).await;
+    drop(pg);
+}
+
+/// The whole scenario against the binary configured with `engine` (and `env`).
+async fn survive_sigkill(engine: &'static str, env: Vec<(String, String)>) {
     let began = Instant::now();
     let seed = std::env::var("CRASH_SEED")
         .ok()
@@ -106,6 +120,7 @@ async fn survive_sigkill(engine: &'static str) {
         addr: addr.clone(),
         starts: 0,
         engine,
+        env,
     };
 
     let mut server = h.start(clock_of(0)).await;
