@@ -119,9 +119,7 @@ impl Error {
             Error::FailedPrecondition(_) => Code::FailedPrecondition,
             Error::OutOfRange(_) => Code::OutOfRange,
             Error::ResourceExhausted(_) => Code::ResourceExhausted,
-            Error::Store(StoreError::Poisoned | StoreError::Closed | StoreError::DiskFull(_)) => {
-                Code::Unavailable
-            }
+            Error::Store(e) if e.is_temporary() => Code::Unavailable,
             Error::Store(_) => Code::Internal,
         }
     }

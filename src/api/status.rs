@@ -6,7 +6,6 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::error::Error;
-use crate::store::StoreError;
 
 /// The gRPC name of a status code, as the audit log records outcomes.
 pub fn code_name(code: Code) -> &'static str {
@@ -72,9 +71,7 @@ impl From<Error> for Status {
             | Error::FailedPrecondition(m)
             | Error::OutOfRange(m)
             | Error::ResourceExhausted(m) => Status::new(code, m),
-            Error::Store(
-                e @ (StoreError::Poisoned | StoreError::Closed | StoreError::DiskFull(_)),
-            ) => {
+            Error::Store(e) if e.is_temporary() => {
                 tracing::error!(error = %e, "store unavailable");
                 Status::new(code, "the store is unavailable; retry later")
             }

@@ -78,7 +78,7 @@ impl ServeError {
         match self {
             ServeError::StoreFailed(_)
             | ServeError::Store {
-                source: store::StoreError::DiskFull(_),
+                source: store::StoreError::DiskFull(_) | store::StoreError::Unreachable(_),
                 ..
             } => EXIT_STORE_FAILED,
             _ => 1,

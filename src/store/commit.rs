@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::StoreError;
 use super::codec::{self, Versioned};
 use super::engine::{Engine, Entry, WriteBatch};
-use super::health::{Failure, Health, Sentinel};
+use super::health::{Failure, Health, Sentinel, Watched};
 use super::txn::{Txn, open_sealed};
 use crate::crypto::KeyRing;
 
@@ -61,9 +61,13 @@ impl Store {
     /// Starts the writer and flusher threads on `engine`, after checking the format version.
     pub fn start(engine: Arc<dyn Engine>, keys: Arc<KeyRing>) -> Result<Store, StoreError> {
         let identity = super::meta::prepare(engine.as_ref())?;
+        let health = Arc::new(Health::default());
+        let engine: Arc<dyn Engine> = Arc::new(Watched {
+            inner: engine,
+            health: health.clone(),
+        });
         let (jobs_tx, jobs_rx) = mpsc::channel::<Msg>(QUEUE_DEPTH);
         let (flush_tx, flush_rx) = std::sync::mpsc::channel::<Flushing>();
-        let health = Arc::new(Health::default());
 
         let writer_engine = engine.clone();
         let writer_keys = keys.clone();

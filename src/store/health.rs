@@ -17,6 +17,8 @@ pub enum Failure {
     DiskFull,
     /// A write or flush failed for another reason (an I/O error of the disk or engine).
     IoFailed,
+    /// The database of the PostgreSQL engine stopped answering a commit.
+    DatabaseUnreachable,
     /// The named thread (`lacznik-writer`, `lacznik-flusher`) ended while the store was open.
     ThreadEnded(&'static str),
 }
@@ -26,6 +28,7 @@ impl Failure {
     pub fn of(e: &super::StoreError) -> Failure {
         match e {
             super::StoreError::DiskFull(_) => Failure::DiskFull,
+            super::StoreError::Unreachable(_) => Failure::DatabaseUnreachable,
             _ => Failure::IoFailed,
         }
     }
@@ -39,6 +42,9 @@ impl std::fmt::Display for Failure {
             }
             Failure::IoFailed => {
                 f.write_str("a write or flush failed (an I/O error of the disk or the engine)")
+            }
+            Failure::DatabaseUnreachable => {
+                f.write_str("a commit failed: the database is unreachable")
             }
             Failure::ThreadEnded(t) => write!(f, "the store's {t} thread ended unexpectedly"),
         }
@@ -125,5 +131,47 @@ impl Drop for Sentinel {
         if !self.done {
             self.health.fail(Failure::ThreadEnded(self.thread));
         }
+    }
+}
+
+/// The engine as the store uses it: an engine error that says the database is unreachable
+/// (from a read as much as from a commit) fails the store at once, so health turns
+/// NOT_SERVING and the node restarts instead of answering reads with errors and writes
+/// with a refusal while claiming to serve.
+pub(super) struct Watched {
+    pub(super) inner: Arc<dyn super::Engine>,
+    pub(super) health: Arc<Health>,
+}
+
+impl Watched {
+    fn watch<T>(&self, r: Result<T, super::StoreError>) -> Result<T, super::StoreError> {
+        if let Err(e @ super::StoreError::Unreachable(_)) = &r {
+            self.health.fail(Failure::of(e));
+        }
+        r
+    }
+}
+
+impl super::Engine for Watched {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, super::StoreError> {
+        self.watch(self.inner.get(key))
+    }
+    fn scan(&self, s: &[u8], e: &[u8], n: usize) -> Result<Vec<super::Entry>, super::StoreError> {
+        self.watch(self.inner.scan(s, e, n))
+    }
+    fn last(&self, s: &[u8], e: &[u8]) -> Result<Option<super::Entry>, super::StoreError> {
+        self.watch(self.inner.last(s, e))
+    }
+    fn apply(&self, batch: super::WriteBatch) -> Result<(), super::StoreError> {
+        self.watch(self.inner.apply(batch))
+    }
+    fn flush(&self) -> Result<(), super::StoreError> {
+        self.watch(self.inner.flush())
+    }
+    fn size_on_disk(&self) -> Result<u64, super::StoreError> {
+        self.watch(self.inner.size_on_disk())
+    }
+    fn compact(&self) -> Result<(), super::StoreError> {
+        self.watch(self.inner.compact())
     }
 }

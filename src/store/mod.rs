@@ -63,6 +63,10 @@ pub enum StoreError {
         /// The newest version this build understands.
         supported: u32,
     },
+    /// The database of the PostgreSQL engine cannot be reached (refused, gone, restarting):
+    /// a temporary failure, like a full disk.
+    #[error("the database is unreachable ({0}); lacznik retries when restarted")]
+    Unreachable(String),
     /// The disk holding the data directory is full (ENOSPC or a quota).
     #[error(
         "the disk holding the data directory is full ({0}); free space, then start the server again"
@@ -85,6 +89,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A failure that passes by itself or with a restart (store failed or closing, disk
+    /// full, database unreachable): clients are told UNAVAILABLE, retry later.
+    pub fn is_temporary(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Poisoned
+                | StoreError::Closed
+                | StoreError::DiskFull(_)
+                | StoreError::Unreachable(_)
+        )
+    }
+
     /// An engine's error, as [`StoreError::DiskFull`] when an I/O error anywhere in its
     /// source chain says the disk is full (ENOSPC, EDQUOT), else [`StoreError::Engine`].
     pub fn from_engine(e: &(dyn std::error::Error + 'static)) -> StoreError {

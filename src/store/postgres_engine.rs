@@ -75,7 +75,22 @@ impl PgSettings {
 
 fn pg_err(what: &str, e: &postgres::Error) -> StoreError {
     // The database error's text names tables and constraints, never values.
-    StoreError::Engine(format!("postgres {what}: {e}"))
+    let text = format!("postgres {what}: {e}");
+    // No answer from a server (refused, reset, closed), or the server going away
+    // (SQLSTATE class 08 connection exception, 57 operator intervention: shutdown,
+    // restart): temporary, the node is restarted; anything else is the database's verdict.
+    let gone = match e.code() {
+        None => e.as_db_error().is_none(),
+        Some(code) => {
+            let c = code.code();
+            c.starts_with("08") || c.starts_with("57")
+        }
+    };
+    if gone || e.is_closed() {
+        StoreError::Unreachable(text)
+    } else {
+        StoreError::Engine(text)
+    }
 }
 
 /// A read, answered by one of the reader threads.

@@ -8,23 +8,16 @@
 //! Mounting a tmpfs needs root (CAP_SYS_ADMIN); CI runs as root. Without it the test fails
 //! and says why: it never skips.
 
-use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use crate::support::fixtures::*;
-use jiff::{SignedDuration, Timestamp};
+use crate::support::node::{EXIT_STORE_FAILED, Node, read, wait_exit};
+use jiff::SignedDuration;
 use lacznik::api::pb;
-use lacznik::api::pb::assistance_service_client::AssistanceServiceClient;
-use lacznik::client::{TlsClient, mtls_channel};
 use tonic::Code;
-use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
-
-/// The exit code documented in docs/OPERATIONS.md, "Exit codes".
-const EXIT_STORE_FAILED: i32 = 75;
 
 /// A tmpfs mounted for the test, unmounted when dropped (lazily, if files are still open).
 struct Tmpfs(PathBuf);
@@ -72,126 +65,12 @@ fn fill_to_the_brim(path: &Path, leave: u64) {
     f.sync_all().expect("sync filler");
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-struct Node {
-    dir: PathBuf,
-    data: PathBuf,
-    addr: SocketAddr,
-    tls: TlsClient,
-    starts: usize,
-}
-
-impl Node {
-    fn spawn(&mut self, clock: Timestamp) -> (Child, PathBuf) {
-        self.starts += 1;
-        let log = self.dir.join(format!("server-{}.log", self.starts));
-        let out = std::fs::File::create(&log).expect("log");
-        let err = out.try_clone().expect("log");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lacznik"));
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("LACZNIK_") {
-                cmd.env_remove(key);
-            }
-        }
-        let child = cmd
-            .args(["serve", "--listen", &self.addr.to_string(), "--data"])
-            .arg(&self.data)
-            .args(["--simulated-clock", &clock.to_string()])
-            .current_dir(&self.dir)
-            .env("LACZNIK_TLS__DIR", self.dir.join("certs"))
-            .env("LACZNIK_TLS__DEV_PKI", "false")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("spawn lacznik");
-        (child, log)
-    }
-
-    async fn health(&self) -> Result<i32, String> {
-        let ch = mtls_channel(&self.addr.to_string(), &self.tls)
-            .await
-            .map_err(|e| e.to_string())?;
-        let r = HealthClient::new(ch)
-            .check(HealthCheckRequest {
-                service: "lacznik.v1.AssistanceService".into(),
-            })
-            .await
-            .map_err(|s| format!("{:?} {}", s.code(), s.message()))?;
-        Ok(r.get_ref().status)
-    }
-
-    async fn wait_serving(&self, child: &mut Child, log: &Path) {
-        let began = Instant::now();
-        while began.elapsed() < Duration::from_secs(30) {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                panic!("the server exited ({status}):\n{}", read(log));
-            }
-            if self.health().await == Ok(ServingStatus::Serving as i32) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("not SERVING after 30 s:\n{}", read(log));
-    }
-
-    async fn client(&self) -> AssistanceServiceClient<tonic::transport::Channel> {
-        AssistanceServiceClient::new(
-            mtls_channel(&self.addr.to_string(), &self.tls)
-                .await
-                .expect("connect"),
-        )
-    }
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| format!("(no log: {e})"))
-}
-
-/// Waits for the process to end; its exit code.
-fn wait_exit(child: &mut Child, within: Duration, log: &Path) -> i32 {
-    let began = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status.code().unwrap_or(-1);
-        }
-        if began.elapsed() > within {
-            let _ = child.kill();
-            panic!("the server did not exit within {within:?}:\n{}", read(log));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_refused_loudly_the_server_exits_and_a_restart_with_room_loses_nothing() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().to_path_buf();
-    let directory = lacznik::config::Config::default()
-        .load_directory()
-        .expect("sample directory");
-    lacznik::pki::init(&dir.join("certs"), &directory).expect("dev pki");
-    let (cert, key) = lacznik::pki::org_paths(&dir.join("certs"), &"mopr-torun".parse().unwrap());
-    let tls = TlsClient::new(
-        std::fs::read_to_string(dir.join("certs/ca.pem")).unwrap(),
-        std::fs::read_to_string(cert).unwrap(),
-        std::fs::read_to_string(key).unwrap(),
-    );
     let disk = Tmpfs::mount(&dir.join("disk"), "48m");
-    let mut node = Node {
-        dir: dir.clone(),
-        data: disk.0.join("data"),
-        addr: SocketAddr::from(([127, 0, 0, 1], free_port())),
-        tls,
-        starts: 0,
-    };
+    let mut node = Node::new(&dir, disk.0.join("data"), "mopr-torun");
     let clock = t("2026-12-01T08:00:00Z");
     let visit = clock + SignedDuration::from_hours(24 * 30);
 

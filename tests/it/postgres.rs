@@ -92,3 +92,78 @@ async fn a_node_on_postgres_keeps_and_streams_what_it_acknowledged_across_a_rest
         "the same store across the restart"
     );
 }
+
+/// The database going away under a serving node: the write that cannot commit is
+/// UNAVAILABLE (never OK), health turns NOT_SERVING, the node exits with 75 for its service
+/// manager; a start while the database is down says so and exits with 75 too; once the
+/// database is back the node serves every acknowledged request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_fails_loudly_and_a_restart_after_it_loses_nothing() {
+    use crate::support::node::{EXIT_STORE_FAILED, Node, read, wait_exit};
+    use tonic_health::pb::health_check_response::ServingStatus;
+
+    let mut pg = tokio::task::spawn_blocking(PgCluster::start_durable)
+        .await
+        .unwrap()
+        .expect("a throwaway PostgreSQL cluster");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut node = Node::new(tmp.path(), tmp.path().join("data"), "mopr-torun");
+    node.env = vec![
+        ("LACZNIK_STORE__ENGINE".into(), "postgres".into()),
+        ("LACZNIK_STORE__POSTGRES__URL".into(), pg.url()),
+    ];
+    let clock = Timestamp::from_second(1_796_112_000).unwrap(); // 2026-12-01
+    let visit = clock + SignedDuration::from_hours(24 * 30);
+    let (mut server, log) = node.spawn(clock);
+    node.wait_serving(&mut server, &log).await;
+    let mut centre = node.client().await;
+    let mut acknowledged = Vec::new();
+    for _ in 0..5 {
+        let req = normal(&new_id(), visit);
+        centre
+            .submit_assistance_request(req.clone())
+            .await
+            .expect("database up");
+        acknowledged.push(req);
+    }
+
+    pg.kill().expect("kill the database");
+    let refused = centre
+        .submit_assistance_request(normal(&new_id(), visit))
+        .await
+        .expect_err("no OK without a commit");
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    assert_eq!(node.health().await, Ok(ServingStatus::NotServing as i32));
+    let code = wait_exit(&mut server, std::time::Duration::from_secs(30), &log);
+    assert_eq!(code, EXIT_STORE_FAILED, "{}", read(&log));
+
+    // Down still: the start says so and exits with the same code.
+    let (mut again, log2) = node.spawn(clock);
+    let code = wait_exit(&mut again, std::time::Duration::from_secs(30), &log2);
+    let text = read(&log2);
+    assert_eq!(code, EXIT_STORE_FAILED, "{text}");
+    assert!(text.contains("database is unreachable"), "{text}");
+
+    pg.restart().expect("the database is back");
+    let (mut last, log3) = node.spawn(clock);
+    node.wait_serving(&mut last, &log3).await;
+    let mut centre = node.client().await;
+    for req in &acknowledged {
+        let got = centre
+            .get_assistance_request(pb::GetAssistanceRequestRequest {
+                request_id: req.request_id.clone(),
+            })
+            .await
+            .unwrap_or_else(|s| panic!("acknowledged {} lost: {s:?}", req.request_id))
+            .into_inner()
+            .request
+            .unwrap();
+        assert_eq!(got.content, req.content);
+    }
+    centre
+        .submit_assistance_request(normal(&new_id(), visit))
+        .await
+        .expect("writes again");
+    let _ = last.kill();
+    let _ = last.wait();
+}

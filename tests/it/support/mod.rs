@@ -8,6 +8,7 @@
 pub mod alone;
 pub mod fixtures;
 pub mod handshake;
+pub mod node;
 pub mod offline;
 pub mod rpc;
 pub mod serial;
