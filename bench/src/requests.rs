@@ -1,4 +1,4 @@
-//! Realistic, valid requests (copied from `tests/common/fixtures.rs`, with the free text
+//! Realistic, valid requests (copied from `tests/it/support/fixtures.rs`, with the free text
 //! grown to the size a social worker really writes: about 1.5 KB per request).
 
 use jiff::{SignedDuration, Timestamp};

@@ -17,6 +17,31 @@ use tonic_health::pb::health_client::HealthClient;
 /// The exit code documented in docs/OPERATIONS.md, "Exit codes".
 pub const EXIT_STORE_FAILED: i32 = 75;
 
+/// A server process that is killed when dropped, so a failing test leaves none behind.
+pub struct Proc(Child);
+
+impl std::ops::Deref for Proc {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Proc {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -64,7 +89,7 @@ impl Node {
     }
 
     /// Starts `lacznik serve` on the simulated clock `clock`; the process and its log.
-    pub fn spawn(&mut self, clock: Timestamp) -> (Child, PathBuf) {
+    pub fn spawn(&mut self, clock: Timestamp) -> (Proc, PathBuf) {
         self.starts += 1;
         let log = self.dir.join(format!("server-{}.log", self.starts));
         let out = std::fs::File::create(&log).expect("log");
@@ -89,7 +114,7 @@ impl Node {
             .stderr(err)
             .spawn()
             .expect("spawn lacznik");
-        (child, log)
+        (Proc(child), log)
     }
 
     /// The health status of the assistance service, or why there is none.
