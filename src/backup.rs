@@ -47,6 +47,9 @@ pub enum BackupError {
     /// The target data directory is not empty.
     #[error("{0} is not empty; restore only into a new data directory")]
     NotEmpty(String),
+    /// The target database already holds lacznik data.
+    #[error("the PostgreSQL database already holds lacznik data; restore only into an empty one")]
+    DatabaseNotEmpty,
 }
 
 /// What a snapshot contained.
@@ -225,16 +228,38 @@ pub async fn restore(
         64 << 20,
         std::time::Duration::from_secs(5),
     )?;
+    fill(from, &*engine)
+}
+
+/// Restores a backup into the PostgreSQL database of `settings`, which must hold no
+/// lacznik data (no node may run on it: the restore holds the node lock meanwhile).
+pub fn restore_into_postgres(
+    from: &Path,
+    settings: &crate::store::postgres_engine::PgSettings,
+) -> Result<u64, BackupError> {
+    verify(from)?;
+    let engine = crate::store::postgres_engine::PgEngine::open(settings)?;
+    let everything = vec![0xFFu8; 80];
+    if !crate::store::Engine::scan(&engine, &[], &everything, 1)?.is_empty() {
+        return Err(BackupError::DatabaseNotEmpty);
+    }
+    fill(from, &engine)
+}
+
+/// Writes every entry of the (verified) backup `from` into `engine` and flushes.
+fn fill(from: &Path, engine: &dyn crate::store::Engine) -> Result<u64, BackupError> {
     let mut batch = crate::store::WriteBatch::default();
     let count = read(from, |k, v| {
         batch.put(k, v);
         if batch.len() >= 4096 {
-            crate::store::Engine::apply(&*engine, std::mem::take(&mut batch))?;
+            engine.apply(std::mem::take(&mut batch))?;
+            // Bounded memory: the postgres engine keeps queued batches until a flush.
+            engine.flush()?;
         }
         Ok(())
     })?;
-    crate::store::Engine::apply(&*engine, batch)?;
-    crate::store::Engine::flush(&*engine)?;
+    engine.apply(batch)?;
+    engine.flush()?;
     Ok(count)
 }
 

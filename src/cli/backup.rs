@@ -20,9 +20,33 @@ pub(super) fn backup(config: Config, data: Option<PathBuf>, out: PathBuf) -> any
     Ok(())
 }
 
-/// Rebuilds the data directory `data` from the backup `from`, in the configured engine.
-pub(super) fn restore(config: Config, from: PathBuf, data: PathBuf) -> anyhow::Result<()> {
+/// Rebuilds the data directory `data` from the backup `from`, in the configured engine, or
+/// fills the configured PostgreSQL database (`--into-postgres`): the migration path
+/// between engines.
+pub(super) fn restore(
+    config: Config,
+    from: PathBuf,
+    data: Option<PathBuf>,
+    into_postgres: bool,
+) -> anyhow::Result<()> {
     let engine = config.store.engine;
+    if into_postgres || engine == crate::store::EngineKind::Postgres {
+        if engine != crate::store::EngineKind::Postgres {
+            anyhow::bail!("--into-postgres needs store.engine = \"postgres\" and [store.postgres]");
+        }
+        let settings = config.postgres()?;
+        let n = block_on(async move {
+            tokio::task::spawn_blocking(move || {
+                crate::backup::restore_into_postgres(&from, &settings)
+            })
+            .await
+        })???;
+        println!("restored {n} entries into the PostgreSQL database (postgres engine)");
+        return Ok(());
+    }
+    let Some(data) = data else {
+        anyhow::bail!("name the data directory to create: --data DIR");
+    };
     let n = block_on(crate::backup::restore(&from, &data, engine))??;
     println!(
         "restored {n} entries into {} ({engine} engine)",

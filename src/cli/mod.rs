@@ -71,9 +71,15 @@ enum Command {
         /// The backup file.
         #[arg(long)]
         from: PathBuf,
-        /// The data directory to create.
+        /// The data directory to create (embedded engines). With `store.engine =
+        /// "postgres"` the backup goes into the configured database instead, which must
+        /// hold no lacznik data yet.
+        #[arg(long, required_unless_present = "into_postgres")]
+        data: Option<PathBuf>,
+        /// Restore into the PostgreSQL database of `[store.postgres]` (needs
+        /// `store.engine = "postgres"`).
         #[arg(long)]
-        data: PathBuf,
+        into_postgres: bool,
     },
     /// Talk to a server as an organisation (see `lacznik client --help`).
     #[command(after_help = crate::client::GLOBAL_FLAGS_HELP)]
@@ -132,7 +138,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Client(_) | Command::Report { .. } => Ok(()),
         Command::Audit { command } => audit::audit(config, command),
         Command::Backup { data, out } => backup::backup(config, data, out),
-        Command::Restore { from, data } => backup::restore(config, from, data),
+        Command::Restore {
+            from,
+            data,
+            into_postgres,
+        } => backup::restore(config, from, data, into_postgres),
         Command::Keys { command } => keys::keys(config, command),
         Command::Purge(args) => crate::retention::run_cli(&config, args),
         Command::Rules => {

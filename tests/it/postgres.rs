@@ -167,3 +167,146 @@ async fn a_database_outage_fails_loudly_and_a_restart_after_it_loses_nothing() {
     let _ = last.kill();
     let _ = last.wait();
 }
+
+/// Moving data between engines is backup + restore: a fjall store's backup restored into
+/// an empty PostgreSQL database serves every request there; the running postgres node's
+/// online backup restores back into a fjall directory, identical. A database that already
+/// holds data is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_and_restore_move_a_store_from_fjall_to_postgres_and_back() {
+    use crate::support::offline::{lacznik, lacznik_with};
+
+    let pg = tokio::task::spawn_blocking(PgCluster::start)
+        .await
+        .unwrap()
+        .expect("a throwaway PostgreSQL cluster");
+    let visit = Timestamp::now() + SignedDuration::from_hours(24 * 30);
+    let embedded = TestServer::start().await;
+    let mut centre = embedded.assistance("mopr-torun").await;
+    let mut sent = Vec::new();
+    for _ in 0..12 {
+        let req = normal(&new_id(), visit);
+        centre.submit_assistance_request(req.clone()).await.unwrap();
+        sent.push(req);
+    }
+    let key = embedded.config().crypto.key_file.clone();
+    let (dir, ..) = embedded.stop().await;
+    let file = dir.path().join("fjall.backup");
+    let data = dir.path().join("data");
+    let (code, text) = lacznik(
+        dir.path(),
+        &[
+            "backup",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+
+    let url = pg.url();
+    let env = [
+        ("LACZNIK_STORE__ENGINE", "postgres".as_ref()),
+        (
+            "LACZNIK_STORE__POSTGRES__URL",
+            std::ffi::OsStr::new(url.as_str()),
+        ),
+    ];
+    let restore = |cwd: &std::path::Path| {
+        lacznik_with(
+            cwd,
+            &[
+                "restore",
+                "--from",
+                file.to_str().unwrap(),
+                "--into-postgres",
+            ],
+            &env,
+        )
+    };
+    let entries = |text: &str| -> u64 {
+        let n = text
+            .split("restored ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next());
+        n.and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count in {text}"))
+    };
+    let (code, text) = restore(dir.path());
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("into the PostgreSQL database"), "{text}");
+    let into_postgres = entries(&text);
+    let (code, text) = restore(dir.path());
+    assert_ne!(code, 0, "a second restore over the data: {text}");
+    assert!(text.contains("already holds lacznik data"), "{text}");
+
+    // A node on postgres with the same data key serves what the fjall store held.
+    let (url2, key2) = (pg.url(), key.clone());
+    let node = TestServer::start_with(Options {
+        tweak: Some(Box::new(move |c| {
+            c.store.engine = EngineKind::Postgres;
+            c.store.postgres.url = Some(url2);
+            c.crypto.key_file = key2;
+            c.crypto.generate_key = false;
+        })),
+        ..Options::default()
+    })
+    .await;
+    let mut police = node.assistance("kmp-torun").await;
+    for req in &sent {
+        let got = police
+            .get_assistance_request(pb::GetAssistanceRequestRequest {
+                request_id: req.request_id.clone(),
+            })
+            .await
+            .unwrap_or_else(|s| panic!("{} not on postgres: {s:?}", req.request_id))
+            .into_inner()
+            .request
+            .unwrap();
+        assert_eq!(got.content, req.content);
+    }
+
+    // And back: the running postgres node's online backup, restored into a fjall directory.
+    let back = dir.path().join("postgres.backup");
+    let node_data = node.config().data_dir.clone();
+    let (cwd, b) = (node.dir.path().to_path_buf(), back.clone());
+    let (code, text) = tokio::task::spawn_blocking(move || {
+        lacznik(
+            &cwd,
+            &[
+                "backup",
+                "--data",
+                node_data.to_str().unwrap(),
+                "--out",
+                b.to_str().unwrap(),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "online backup of the postgres node: {text}");
+    drop(node);
+    let again = dir.path().join("fjall-again");
+    let (code, text) = lacznik(
+        dir.path(),
+        &[
+            "restore",
+            "--from",
+            back.to_str().unwrap(),
+            "--data",
+            again.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        again.join("fjall").exists(),
+        "a fjall store in {}",
+        again.display()
+    );
+    // Everything that went in came back, plus the postgres node's own audit entries.
+    assert!(
+        entries(&text) > into_postgres,
+        "{text} after {into_postgres}"
+    );
+}
