@@ -21,14 +21,21 @@
 //! second lacznik on the same database is refused as [`StoreError::Locked`] (active/standby
 //! election and fencing build on this lock).
 
+mod overlay;
+mod settings;
+mod sql;
+
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use super::StoreError;
 use super::engine::{Engine, Entry, Op, WriteBatch};
+use overlay::Overlay;
+pub use settings::PgSettings;
+use sql::{commit, lock_node, migrate, reader};
 
 /// Schema version this build creates and understands.
 pub const SCHEMA_VERSION: i32 = 1;
@@ -37,120 +44,20 @@ const NODE_LOCK: i64 = 0x6c61_637a;
 /// Reader connections (reads of handlers, streams and the writer's own lookups).
 const READERS: usize = 4;
 
-/// How to reach the database (`[store.postgres]`): the URL or key=value string, and the
-/// password kept apart from it (never logged).
-#[derive(Clone)]
-pub struct PgSettings {
-    /// libpq-style URL (`postgresql://user@host:port/db`) or `key=value` pairs.
-    pub url: String,
-    /// The password, read from a file or an environment variable by the configuration.
-    pub password: Option<String>,
-    /// How long to wait for the node lock (a node that just stopped may still hold it).
-    pub lock_wait: std::time::Duration,
-}
-
-impl std::fmt::Debug for PgSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgSettings")
-            .field("url", &self.url)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("lock_wait", &self.lock_wait)
-            .finish()
-    }
-}
-
-impl PgSettings {
-    fn connect(&self) -> Result<Client, StoreError> {
-        let mut config: postgres::Config = self
-            .url
-            .parse()
-            .map_err(|e| StoreError::Engine(format!("store.postgres.url: {e}")))?;
-        if let Some(p) = &self.password {
-            config.password(p);
-        }
-        config.application_name("lacznik");
-        config.connect(NoTls).map_err(|e| pg_err("connect", &e))
-    }
-}
-
-fn pg_err(what: &str, e: &postgres::Error) -> StoreError {
-    // The database error's text names tables and constraints, never values.
-    let text = format!("postgres {what}: {e}");
-    // No answer from a server (refused, reset, closed), or the server going away
-    // (SQLSTATE class 08 connection exception, 57 operator intervention: shutdown,
-    // restart): temporary, the node is restarted; anything else is the database's verdict.
-    let gone = match e.code() {
-        None => e.as_db_error().is_none(),
-        Some(code) => {
-            let c = code.code();
-            c.starts_with("08") || c.starts_with("57")
-        }
-    };
-    if gone || e.is_closed() {
-        StoreError::Unreachable(text)
-    } else {
-        StoreError::Engine(text)
-    }
-}
-
 /// A read, answered by one of the reader threads.
-enum Read {
+pub(super) enum Read {
     Get(Vec<u8>),
     Scan(Vec<u8>, Vec<u8>, i64),
     LastBefore(Vec<u8>, Vec<u8>, i64),
     Size,
 }
 
-enum Answer {
+pub(super) enum Answer {
     Rows(Vec<Entry>),
     Size(u64),
 }
 
-type Job = (Read, Sender<Result<Answer, StoreError>>);
-
-/// Batches applied but not yet committed: `queued` since the last flush began, `committing`
-/// while a flush writes them. Reads see both, newest first.
-#[derive(Default)]
-struct Overlay {
-    queued: Vec<WriteBatch>,
-    committing: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-}
-
-impl Overlay {
-    /// The pending state of every key in `[start, end)`, latest write winning.
-    fn range(&self, start: &[u8], end: &[u8]) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
-        let mut out: BTreeMap<Vec<u8>, Option<Vec<u8>>> = self
-            .committing
-            .range(start.to_vec()..end.to_vec())
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for b in &self.queued {
-            for op in b.ops() {
-                let (k, v) = match op {
-                    Op::Put(k, v) => (k, Some(v.clone())),
-                    Op::Delete(k) => (k, None),
-                };
-                if k.as_slice() >= start && k.as_slice() < end {
-                    out.insert(k.clone(), v);
-                }
-            }
-        }
-        out
-    }
-
-    fn get(&self, key: &[u8]) -> Option<Option<Vec<u8>>> {
-        for b in self.queued.iter().rev() {
-            for op in b.ops().iter().rev() {
-                match op {
-                    Op::Put(k, v) if k == key => return Some(Some(v.clone())),
-                    Op::Delete(k) if k == key => return Some(None),
-                    _ => {}
-                }
-            }
-        }
-        self.committing.get(key).cloned()
-    }
-}
+pub(super) type Job = (Read, Sender<Result<Answer, StoreError>>);
 
 /// A commit, answered by the committer thread.
 type CommitJob = (
@@ -177,26 +84,6 @@ impl Drop for PgEngine {
         if let Some(done) = self.closed.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = done.recv_timeout(std::time::Duration::from_secs(10));
         }
-    }
-}
-
-/// Takes the node lock, waiting up to `wait` for a node that just stopped to let it go.
-fn lock_node(c: &mut Client, wait: std::time::Duration) -> Result<(), StoreError> {
-    let started = std::time::Instant::now();
-    loop {
-        let locked: bool = c
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&NODE_LOCK])
-            .map_err(|e| pg_err("lock", &e))?
-            .get(0);
-        if locked {
-            return Ok(());
-        }
-        if started.elapsed() >= wait {
-            return Err(StoreError::Locked(
-                "the PostgreSQL database (another lacznik node writes to it)".into(),
-            ));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 
@@ -295,119 +182,6 @@ impl PgEngine {
     fn overlay(&self) -> std::sync::MutexGuard<'_, Overlay> {
         self.overlay.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-/// Creates the schema in an empty database, or checks the one there.
-fn migrate(c: &mut Client) -> Result<(), StoreError> {
-    let mut t = c.transaction().map_err(|e| pg_err("begin", &e))?;
-    t.batch_execute(
-        "CREATE TABLE IF NOT EXISTS lacznik_schema (version integer NOT NULL);
-         CREATE TABLE IF NOT EXISTS lacznik_kv (k bytea PRIMARY KEY, v bytea NOT NULL);",
-    )
-    .map_err(|e| pg_err("create schema", &e))?;
-    let found: Option<i32> = t
-        .query_opt("SELECT max(version) FROM lacznik_schema", &[])
-        .map_err(|e| pg_err("read schema version", &e))?
-        .and_then(|r| r.get(0));
-    match found {
-        None => {
-            t.execute(
-                "INSERT INTO lacznik_schema (version) VALUES ($1)",
-                &[&SCHEMA_VERSION],
-            )
-            .map_err(|e| pg_err("write schema version", &e))?;
-        }
-        Some(v) if v > SCHEMA_VERSION => {
-            return Err(StoreError::UnsupportedFormat {
-                found: u32::try_from(v).unwrap_or(u32::MAX),
-                supported: SCHEMA_VERSION as u32,
-            });
-        }
-        // Older versions would migrate here, one step per version; 1 is the first.
-        Some(_) => {}
-    }
-    t.commit().map_err(|e| pg_err("commit schema", &e))
-}
-
-/// Writes `writes` (the final state of each key) in one transaction and commits it.
-fn commit(c: &mut Client, writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<(), StoreError> {
-    let (mut put_k, mut put_v, mut del) = (Vec::new(), Vec::new(), Vec::new());
-    for (k, v) in writes {
-        match v {
-            Some(v) => {
-                put_k.push(k.as_slice());
-                put_v.push(v.as_slice());
-            }
-            None => del.push(k.as_slice()),
-        }
-    }
-    let mut t = c.transaction().map_err(|e| pg_err("begin", &e))?;
-    if !put_k.is_empty() {
-        t.execute(
-            "INSERT INTO lacznik_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
-             ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
-            &[&put_k, &put_v],
-        )
-        .map_err(|e| pg_err("write", &e))?;
-    }
-    if !del.is_empty() {
-        t.execute("DELETE FROM lacznik_kv WHERE k = ANY($1)", &[&del])
-            .map_err(|e| pg_err("delete", &e))?;
-    }
-    t.commit().map_err(|e| pg_err("commit", &e))
-}
-
-fn reader(mut client: Client, settings: &PgSettings, jobs: &Mutex<Receiver<Job>>) {
-    loop {
-        let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
-        let Ok((read, answer)) = job else {
-            return;
-        };
-        if client.is_closed() {
-            // The database restarted or the connection broke: try once more per read.
-            match settings.connect() {
-                Ok(c) => client = c,
-                Err(e) => {
-                    let _ = answer.send(Err(e));
-                    continue;
-                }
-            }
-        }
-        let _ = answer.send(run_read(&mut client, read));
-    }
-}
-
-fn run_read(c: &mut Client, read: Read) -> Result<Answer, StoreError> {
-    let rows = |r: Vec<postgres::Row>| -> Vec<Entry> {
-        r.into_iter().map(|row| (row.get(0), row.get(1))).collect()
-    };
-    Ok(match read {
-        Read::Get(k) => Answer::Rows(rows(
-            c.query("SELECT k, v FROM lacznik_kv WHERE k = $1", &[&k])
-                .map_err(|e| pg_err("get", &e))?,
-        )),
-        Read::Scan(start, end, limit) => Answer::Rows(rows(
-            c.query(
-                "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3",
-                &[&start, &end, &limit],
-            )
-            .map_err(|e| pg_err("scan", &e))?,
-        )),
-        Read::LastBefore(start, end, limit) => Answer::Rows(rows(
-            c.query(
-                "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k DESC LIMIT $3",
-                &[&start, &end, &limit],
-            )
-            .map_err(|e| pg_err("last", &e))?,
-        )),
-        Read::Size => {
-            let n: i64 = c
-                .query_one("SELECT pg_total_relation_size('lacznik_kv')", &[])
-                .map_err(|e| pg_err("size", &e))?
-                .get(0);
-            Answer::Size(u64::try_from(n).unwrap_or(0))
-        }
-    })
 }
 
 /// SQL LIMIT for `n` rows plus `extra` that the overlay may delete.

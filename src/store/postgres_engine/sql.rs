@@ -1,0 +1,149 @@
+//! The SQL the engine runs, each on the connection of the thread that owns it: the node
+//! lock, the schema, a commit of queued writes, and the reads.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::mpsc::Receiver;
+
+use postgres::Client;
+
+use super::settings::{PgSettings, pg_err};
+use super::{Answer, Job, NODE_LOCK, Read, SCHEMA_VERSION};
+use crate::store::StoreError;
+use crate::store::engine::Entry;
+
+/// Takes the node lock, waiting up to `wait` for a node that just stopped to let it go.
+pub(super) fn lock_node(c: &mut Client, wait: std::time::Duration) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        let locked: bool = c
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&NODE_LOCK])
+            .map_err(|e| pg_err("lock", &e))?
+            .get(0);
+        if locked {
+            return Ok(());
+        }
+        if started.elapsed() >= wait {
+            return Err(StoreError::Locked(
+                "the PostgreSQL database (another lacznik node writes to it)".into(),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Creates the schema in an empty database, or checks the one there.
+pub(super) fn migrate(c: &mut Client) -> Result<(), StoreError> {
+    let mut t = c.transaction().map_err(|e| pg_err("begin", &e))?;
+    t.batch_execute(
+        "CREATE TABLE IF NOT EXISTS lacznik_schema (version integer NOT NULL);
+         CREATE TABLE IF NOT EXISTS lacznik_kv (k bytea PRIMARY KEY, v bytea NOT NULL);",
+    )
+    .map_err(|e| pg_err("create schema", &e))?;
+    let found: Option<i32> = t
+        .query_opt("SELECT max(version) FROM lacznik_schema", &[])
+        .map_err(|e| pg_err("read schema version", &e))?
+        .and_then(|r| r.get(0));
+    match found {
+        None => {
+            t.execute(
+                "INSERT INTO lacznik_schema (version) VALUES ($1)",
+                &[&SCHEMA_VERSION],
+            )
+            .map_err(|e| pg_err("write schema version", &e))?;
+        }
+        Some(v) if v > SCHEMA_VERSION => {
+            return Err(StoreError::UnsupportedFormat {
+                found: u32::try_from(v).unwrap_or(u32::MAX),
+                supported: SCHEMA_VERSION as u32,
+            });
+        }
+        // Older versions would migrate here, one step per version; 1 is the first.
+        Some(_) => {}
+    }
+    t.commit().map_err(|e| pg_err("commit schema", &e))
+}
+
+/// Writes `writes` (the final state of each key) in one transaction and commits it.
+pub(super) fn commit(
+    c: &mut Client,
+    writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+) -> Result<(), StoreError> {
+    let (mut put_k, mut put_v, mut del) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, v) in writes {
+        match v {
+            Some(v) => {
+                put_k.push(k.as_slice());
+                put_v.push(v.as_slice());
+            }
+            None => del.push(k.as_slice()),
+        }
+    }
+    let mut t = c.transaction().map_err(|e| pg_err("begin", &e))?;
+    if !put_k.is_empty() {
+        t.execute(
+            "INSERT INTO lacznik_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+             ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
+            &[&put_k, &put_v],
+        )
+        .map_err(|e| pg_err("write", &e))?;
+    }
+    if !del.is_empty() {
+        t.execute("DELETE FROM lacznik_kv WHERE k = ANY($1)", &[&del])
+            .map_err(|e| pg_err("delete", &e))?;
+    }
+    t.commit().map_err(|e| pg_err("commit", &e))
+}
+
+pub(super) fn reader(mut client: Client, settings: &PgSettings, jobs: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok((read, answer)) = job else {
+            return;
+        };
+        if client.is_closed() {
+            // The database restarted or the connection broke: try once more per read.
+            match settings.connect() {
+                Ok(c) => client = c,
+                Err(e) => {
+                    let _ = answer.send(Err(e));
+                    continue;
+                }
+            }
+        }
+        let _ = answer.send(run_read(&mut client, read));
+    }
+}
+
+fn run_read(c: &mut Client, read: Read) -> Result<Answer, StoreError> {
+    let rows = |r: Vec<postgres::Row>| -> Vec<Entry> {
+        r.into_iter().map(|row| (row.get(0), row.get(1))).collect()
+    };
+    Ok(match read {
+        Read::Get(k) => Answer::Rows(rows(
+            c.query("SELECT k, v FROM lacznik_kv WHERE k = $1", &[&k])
+                .map_err(|e| pg_err("get", &e))?,
+        )),
+        Read::Scan(start, end, limit) => Answer::Rows(rows(
+            c.query(
+                "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3",
+                &[&start, &end, &limit],
+            )
+            .map_err(|e| pg_err("scan", &e))?,
+        )),
+        Read::LastBefore(start, end, limit) => Answer::Rows(rows(
+            c.query(
+                "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k DESC LIMIT $3",
+                &[&start, &end, &limit],
+            )
+            .map_err(|e| pg_err("last", &e))?,
+        )),
+        Read::Size => {
+            let n: i64 = c
+                .query_one("SELECT pg_total_relation_size('lacznik_kv')", &[])
+                .map_err(|e| pg_err("size", &e))?
+                .get(0);
+            Answer::Size(u64::try_from(n).unwrap_or(0))
+        }
+    })
+}
