@@ -20,8 +20,9 @@
 //!   working days), [`feed`] (append-only logs behind streams and pulls, cursors),
 //!   [`audit`] (the hash-chained log), [`people`] and [`validation`] (shared field checks),
 //!   [`clock`] (injected time), [`error`] (the domain error and its one status code);
-//! - [`store`]: the storage seam: an `Engine` trait with fjall (default) and sled, one
-//!   atomic batch per command, a group commit, a health that fails loudly, typed keys;
+//! - [`store`]: the storage seam: an `Engine` trait with fjall (default), sled and
+//!   PostgreSQL, one atomic batch per command, a group commit, a health that fails loudly,
+//!   typed keys;
 //!   [`crypto`]: records with personal data are sealed before they reach it;
 //! - operations: [`backup`], [`retention`], [`offline`] (commands on a stopped data
 //!   directory), [`monitoring`] (Prometheus), [`report`] (the supervisors' breach report);

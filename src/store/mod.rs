@@ -1,18 +1,20 @@
 //! The storage seam: everything lacznik persists goes through [`Store`], which sits on a
-//! small [`Engine`] trait so the embedded engine can be replaced without touching the domain.
-//! Two engines exist: sled 0.34 (the user's original choice) and fjall 3 (chosen by
-//! `store.engine`; see README, "Storage engine", for the measurements behind the default).
+//! small [`Engine`] trait so the engine can be replaced without touching the domain. Three
+//! exist, chosen by `store.engine`: fjall 3 (the default; README, "Storage", has the
+//! measurements behind it), sled 0.34 (the user's original choice) and PostgreSQL (for data
+//! that must survive the loss of a machine).
 //!
 //! Layout of this module:
 //! - [`engine`]: the [`Engine`] trait (ordered byte keys, atomic batches, explicit flush);
-//! - [`sled_engine`], [`fjall_engine`]: the two implementations, [`EngineKind`] picks one;
+//! - [`sled_engine`], [`fjall_engine`], [`postgres_engine`]: the implementations,
+//!   [`EngineKind`] picks one;
 //! - [`memory`]: an in-memory engine for unit tests of the domain (never used by a server);
 //! - [`rewrite`]: copying a stopped store into fresh files (after a retention purge);
 //! - [`commit`]: the single writer and the group commit (one flush shared by many commands);
 //! - [`txn`]: what a command sees and writes; [`health`]: failed for good, and why;
 //! - [`meta`]: format version and the store's identity (cursors name it);
 //! - [`codec`]: versioned record encoding;
-//! - [`keys`]: the key prefixes (one byte per keyspace) and big-endian key helpers.
+//! - [`keys`]: the key layout, the only place keys are encoded and decoded.
 //!
 //! The rule every command follows (see `docs/ARCHITECTURE.md`): one command, one atomic
 //! batch; a client is answered only after that batch is flushed to disk.
