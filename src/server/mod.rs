@@ -3,7 +3,7 @@
 //! shutdown (stop accepting, let in-flight calls finish, flush the store).
 //!
 //! [`serve`] takes an already-bound listener, so tests bind `127.0.0.1:0` and never race
-//! for a port. [`accept`] does the TLS side (handshakes, limits, reloads); [`health`]
+//! for a port. `accept` does the TLS side (handshakes, limits, reloads); `health`
 //! turns a store failure into NOT_SERVING and the exit code.
 
 mod accept;
