@@ -90,7 +90,47 @@ pub async fn connect(a: &ConnectArgs) -> anyhow::Result<Channel> {
     };
     let mut tls = TlsClient::new(read(&ca)?, read(&cert)?, read(&key)?);
     tls.tls_name = a.tls_name.clone();
-    mtls_channel(&a.addr, &tls)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", a.addr))
+    tls.connect_timeout = Some(std::time::Duration::from_secs(5));
+    first_serving(&a.addr, &tls).await
+}
+
+/// The channel of the first address in `addrs` (comma-separated, for several nodes) that
+/// connects and whose health check says SERVING, so a client configured with every node
+/// of a deployment reaches the one that serves. One address is used as it is.
+pub async fn first_serving(addrs: &str, tls: &TlsClient) -> anyhow::Result<Channel> {
+    let list: Vec<&str> = addrs
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect();
+    if let [only] = list.as_slice() {
+        return mtls_channel(only, tls)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot connect to {only}: {e}"));
+    }
+    let mut why = Vec::new();
+    for addr in &list {
+        match mtls_channel(addr, tls).await {
+            Ok(channel) => {
+                let mut health =
+                    tonic_health::pb::health_client::HealthClient::new(channel.clone());
+                let check = health.check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                });
+                match check.await {
+                    Ok(r)
+                        if r.get_ref().status
+                            == tonic_health::pb::health_check_response::ServingStatus::Serving
+                                as i32 =>
+                    {
+                        return Ok(channel);
+                    }
+                    Ok(_) => why.push(format!("{addr}: not serving")),
+                    Err(s) => why.push(format!("{addr}: {}", s.message())),
+                }
+            }
+            Err(e) => why.push(format!("{addr}: {e}")),
+        }
+    }
+    anyhow::bail!("no node serves: {}", why.join("; "))
 }

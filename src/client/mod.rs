@@ -51,7 +51,8 @@ pub struct ClientArgs {
 /// the subcommand.
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// Server address.
+    /// Server address, or several separated by commas (the nodes of one deployment): the
+    /// first that connects and serves is used.
     #[arg(
         long,
         global = true,

@@ -241,3 +241,35 @@ fn json_after_the_subcommand_prints_json() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(serde_json::from_slice::<serde_json::Value>(&out.stdout).is_err());
 }
+
+/// `--addr` takes the nodes of a deployment, comma-separated: the client uses the first
+/// that connects and serves, and says why none did when none does.
+#[test]
+fn the_client_moves_to_the_node_that_serves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = serve(dir.path());
+    let (down, up) = (dead_addr(), server.addr.to_string());
+    let both = format!("{down},{up}");
+    let out = lacznik(
+        dir.path(),
+        &["client", "--addr", &both, "--org", "mopr-torun", "whoami"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("mopr-torun"),
+        "{}",
+        text(&out)
+    );
+    let (other, down2) = (dead_addr(), dead_addr());
+    let none = format!("{other},{down2}");
+    let out = lacznik(
+        dir.path(),
+        &["client", "--addr", &none, "--org", "mopr-torun", "whoami"],
+    );
+    assert!(!out.status.success());
+    let t = text(&out);
+    assert!(
+        t.contains("no node serves") && t.contains(&other) && t.contains(&down2),
+        "{t}"
+    );
+}
