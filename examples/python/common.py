@@ -4,14 +4,18 @@ organisation certificate (dev layout: certs/<org>.pem and .key), JSON <-> protob
 import argparse
 import datetime as dt
 
+import grpc
 from google.protobuf import json_format
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lacznik_client import ReflectionClient, channel, credentials
 
 
 def parser(description, org):
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--target", default="127.0.0.1:50051", help="server address")
+    p.add_argument("--target", default="127.0.0.1:50051",
+                   help="server address, or the nodes of a deployment comma-separated "
+                        "(the first that answers its health check with SERVING is used)")
     p.add_argument("--certs", default="certs", help="certificate directory (dev layout)")
     p.add_argument("--org", default=org, help="organisation id (uses certs/<org>.pem/.key)")
     return p
@@ -19,8 +23,22 @@ def parser(description, org):
 
 def connect(args):
     creds = credentials(f"{args.certs}/ca.pem", f"{args.certs}/{args.org}.pem", f"{args.certs}/{args.org}.key")
-    ch = channel(args.target, creds)
-    return ch, ReflectionClient(ch)
+    targets = [t.strip() for t in args.target.split(",") if t.strip()]
+    if len(targets) == 1:
+        ch = channel(targets[0], creds)
+        return ch, ReflectionClient(ch)
+    why = []
+    for target in targets:
+        ch = channel(target, creds)
+        try:
+            status = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
+            if status.status == health_pb2.HealthCheckResponse.SERVING:
+                return ch, ReflectionClient(ch)
+            why.append(f"{target}: not serving")
+        except grpc.RpcError as e:
+            why.append(f"{target}: {e.code().name}")
+        ch.close()
+    raise SystemExit("no node serves: " + "; ".join(why))
 
 
 def call(client, method, body, timeout=30):

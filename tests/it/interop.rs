@@ -152,6 +152,12 @@ async fn the_example_integrations_work_end_to_end() {
         .unwrap();
     let mut inbox = vec!["chair_inbox.py".to_string()];
     inbox.extend(conn("zi-lazy"));
+    // The chair's system knows two nodes; the first does not answer: it moves on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    inbox[2] = format!("{dead},{}", server.addr);
     inbox.extend([
         "--once".into(),
         "1".into(),
