@@ -318,6 +318,15 @@ impl Config {
                     .into(),
             ));
         }
+        if self.store.engine == crate::store::EngineKind::Postgres
+            && self.store.postgres.url.is_none()
+        {
+            return Err(ConfigError::Invalid(
+                "store.engine = \"postgres\" needs store.postgres.url (e.g. \
+                 postgresql://lacznik@db.example:5432/lacznik)"
+                    .into(),
+            ));
+        }
         if r.purge_every_hours == Some(0) {
             return Err(ConfigError::Invalid(
                 "retention.purge_every_hours must be at least 1".into(),

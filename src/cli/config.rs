@@ -45,6 +45,18 @@ pub(super) fn config_check(config: Config) -> anyhow::Result<()> {
         "store        {} engine, {} MiB cache",
         config.store.engine, config.store.cache_mib
     );
+    if config.store.engine == crate::store::EngineKind::Postgres {
+        let pg = &config.store.postgres;
+        let password = match (&pg.password_file, &pg.password_env) {
+            (Some(f), _) => format!("password from {}", f.display()),
+            (None, Some(v)) => format!("password from ${v}"),
+            (None, None) => "no password (trust, peer or .pgpass)".into(),
+        };
+        println!(
+            "postgres     {} ({password})",
+            masked(pg.url.as_deref().unwrap_or_default())
+        );
+    }
     match config.retention.keep_closed_days {
         None => println!("retention    keep everything (retention.keep_closed_days unset)"),
         Some(days) => println!(
@@ -83,4 +95,48 @@ pub(super) fn config_check(config: Config) -> anyhow::Result<()> {
     );
     println!("configuration OK");
     Ok(())
+}
+
+/// A connection URL with any password in it replaced by `***` (it belongs in
+/// `password_file`, and never on a terminal).
+fn masked(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    #[test]
+    fn a_password_in_the_url_is_never_printed() {
+        assert_eq!(
+            masked("postgresql://lacznik:sekret@db:5432/lacznik"),
+            "postgresql://lacznik:***@db:5432/lacznik"
+        );
+        assert_eq!(
+            masked("postgresql://lacznik@db/lacznik"),
+            "postgresql://lacznik@db/lacznik"
+        );
+        assert_eq!(
+            masked("host=/run/postgresql dbname=lacznik"),
+            "host=/run/postgresql dbname=lacznik"
+        );
+    }
+
+    #[test]
+    fn the_postgres_engine_without_a_url_is_a_configuration_error() {
+        let mut c = crate::config::Config::default();
+        c.store.engine = crate::store::EngineKind::Postgres;
+        let err = c.postgres().expect_err("no url");
+        assert!(err.to_string().contains("store.postgres.url"), "{err}");
+    }
 }

@@ -46,12 +46,12 @@ pub enum ServeError {
     #[error(transparent)]
     Pki(#[from] pki::PkiError),
     /// The store could not be opened.
-    #[error("cannot open the store in {dir}: {source}")]
+    #[error("cannot open the store in {dir}: {cause}")]
     Store {
-        /// The data directory.
+        /// The data directory, or "the PostgreSQL database".
         dir: String,
-        /// The cause.
-        source: store::StoreError,
+        /// The cause (in the message, once).
+        cause: store::StoreError,
     },
     /// The gRPC server failed.
     #[error("gRPC server: {0}")]
@@ -78,7 +78,7 @@ impl ServeError {
         match self {
             ServeError::StoreFailed(_)
             | ServeError::Store {
-                source: store::StoreError::DiskFull(_) | store::StoreError::Unreachable(_),
+                cause: store::StoreError::DiskFull(_) | store::StoreError::Unreachable(_),
                 ..
             } => EXIT_STORE_FAILED,
             _ => 1,
@@ -146,9 +146,12 @@ pub async fn serve_with_clock(
             Arc::new(keys),
         ),
     };
-    let store = opened.map_err(|source| ServeError::Store {
-        dir: config.data_dir.display().to_string(),
-        source,
+    let store = opened.map_err(|cause| ServeError::Store {
+        dir: match config.store.engine {
+            store::EngineKind::Postgres => "the PostgreSQL database".into(),
+            _ => config.data_dir.display().to_string(),
+        },
+        cause,
     })?;
     let (trigger, shutdown_rx) = Trigger::new();
     let trigger = Arc::new(trigger);
