@@ -60,14 +60,14 @@ pub(super) enum Answer {
 pub(super) type Job = (Read, Sender<Result<Answer, StoreError>>);
 
 /// A commit, answered by the committer thread.
-type CommitJob = (
-    BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    Sender<Result<(), StoreError>>,
-);
+type CommitJob = (Arc<Writes>, Sender<Result<(), StoreError>>);
+
+/// The final state of each key a flush writes (`None`: deleted).
+pub(super) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
 /// The PostgreSQL engine; see the module docs.
 pub struct PgEngine {
-    reads: Mutex<Sender<Job>>,
+    reads: Sender<Job>,
     overlay: Mutex<Overlay>,
     commits: Mutex<Option<Sender<CommitJob>>>,
     /// Disconnects when the committer has closed its session.
@@ -89,13 +89,12 @@ impl Drop for PgEngine {
 
 /// Starts a thread owning one connection; `serve` runs there once connected and told
 /// the opener it is ready (or why not).
-fn connection_thread<J: Send + 'static>(
+fn connection_thread(
     name: String,
     settings: &PgSettings,
     setup: impl FnOnce(&mut Client) -> Result<(), StoreError> + Send + 'static,
-    serve: impl FnOnce(Client, &PgSettings, Receiver<J>) + Send + 'static,
-) -> Result<Sender<J>, StoreError> {
-    let (jobs, rx) = channel::<J>();
+    serve: impl FnOnce(Client, &PgSettings) + Send + 'static,
+) -> Result<(), StoreError> {
     let (ready_tx, ready) = channel();
     let settings = settings.clone();
     std::thread::Builder::new()
@@ -107,7 +106,7 @@ fn connection_thread<J: Send + 'static>(
             match connected {
                 Ok(client) => {
                     let _ = ready_tx.send(Ok(()));
-                    serve(client, &settings, rx);
+                    serve(client, &settings);
                 }
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
@@ -115,8 +114,7 @@ fn connection_thread<J: Send + 'static>(
             }
         })
         .map_err(|e| StoreError::Engine(format!("cannot start a database thread: {e}")))?;
-    ready.recv().map_err(|_| StoreError::Closed)??;
-    Ok(jobs)
+    ready.recv().map_err(|_| StoreError::Closed)?
 }
 
 impl PgEngine {
@@ -125,14 +123,15 @@ impl PgEngine {
     pub fn open(settings: &PgSettings) -> Result<PgEngine, StoreError> {
         let wait = settings.lock_wait;
         let (done_tx, done) = channel::<()>();
-        let commits = connection_thread::<CommitJob>(
+        let (commits, jobs) = channel::<CommitJob>();
+        connection_thread(
             "lacznik-pg-commit".into(),
             settings,
             move |c| {
                 lock_node(c, wait)?;
                 migrate(c)
             },
-            move |mut c, _, jobs| {
+            move |mut c, _| {
                 for (writes, answer) in jobs {
                     let _ = answer.send(commit(&mut c, &writes));
                 }
@@ -146,16 +145,15 @@ impl PgEngine {
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..READERS {
             let rx = rx.clone();
-            // The readers share one queue; their own job channel stays unused.
-            connection_thread::<()>(
+            connection_thread(
                 format!("lacznik-pg-read-{i}"),
                 settings,
                 |_| Ok(()),
-                move |c, settings, _| reader(c, settings, &rx),
+                move |c, settings| reader(c, settings, &rx),
             )?;
         }
         Ok(PgEngine {
-            reads: Mutex::new(reads),
+            reads,
             overlay: Mutex::new(Overlay::default()),
             commits: Mutex::new(Some(commits)),
             closed: Mutex::new(Some(done)),
@@ -164,11 +162,7 @@ impl PgEngine {
 
     fn read(&self, r: Read) -> Result<Answer, StoreError> {
         let (tx, rx) = channel();
-        self.reads
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .send((r, tx))
-            .map_err(|_| StoreError::Closed)?;
+        self.reads.send((r, tx)).map_err(|_| StoreError::Closed)?;
         rx.recv().map_err(|_| StoreError::Closed)?
     }
 
@@ -264,15 +258,17 @@ impl Engine for PgEngine {
         let commits = commits.as_ref().ok_or(StoreError::Closed)?;
         let writes = {
             let mut o = self.overlay();
-            let queued = std::mem::take(&mut o.queued);
-            for b in queued {
+            // Empty unless an earlier commit failed (then the store has failed too).
+            let mut writes: Writes = (*o.committing).clone();
+            for b in std::mem::take(&mut o.queued) {
                 for op in b.into_ops() {
                     match op {
-                        Op::Put(k, v) => o.committing.insert(k, Some(v)),
-                        Op::Delete(k) => o.committing.insert(k, None),
+                        Op::Put(k, v) => writes.insert(k, Some(v)),
+                        Op::Delete(k) => writes.insert(k, None),
                     };
                 }
             }
+            o.committing = Arc::new(writes);
             o.committing.clone()
         };
         if writes.is_empty() {
@@ -280,15 +276,12 @@ impl Engine for PgEngine {
         }
         let (answer, committed) = channel();
         commits
-            .send((writes.clone(), answer))
+            .send((writes, answer))
             .map_err(|_| StoreError::Closed)?;
         committed.recv().map_err(|_| StoreError::Closed)??;
         // Committed: the database answers for these keys now. Keys written again while
         // the commit ran are in `queued`, which reads consult first.
-        let mut o = self.overlay();
-        for k in writes.keys() {
-            o.committing.remove(k);
-        }
+        self.overlay().committing = Arc::default();
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! queued since the last flush began, and the final state of the keys a flush is writing.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::store::engine::{Op, WriteBatch};
 
@@ -10,7 +11,8 @@ use crate::store::engine::{Op, WriteBatch};
 #[derive(Default)]
 pub(super) struct Overlay {
     pub(super) queued: Vec<WriteBatch>,
-    pub(super) committing: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Shared with the committer thread while it writes them.
+    pub(super) committing: Arc<super::Writes>,
 }
 
 impl Overlay {

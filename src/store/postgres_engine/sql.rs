@@ -1,7 +1,6 @@
 //! The SQL the engine runs, each on the connection of the thread that owns it: the node
 //! lock, the schema, a commit of queued writes, and the reads.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::mpsc::Receiver;
 
@@ -65,10 +64,7 @@ pub(super) fn migrate(c: &mut Client) -> Result<(), StoreError> {
 }
 
 /// Writes `writes` (the final state of each key) in one transaction and commits it.
-pub(super) fn commit(
-    c: &mut Client,
-    writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-) -> Result<(), StoreError> {
+pub(super) fn commit(c: &mut Client, writes: &super::Writes) -> Result<(), StoreError> {
     let (mut put_k, mut put_v, mut del) = (Vec::new(), Vec::new(), Vec::new());
     for (k, v) in writes {
         match v {
