@@ -205,7 +205,7 @@ async fn a_command_that_panics_fails_alone_and_the_writer_goes_on() {
 }
 
 #[tokio::test]
-async fn a_store_thread_that_dies_makes_the_store_unhealthy() {
+async fn a_flusher_thread_that_dies_makes_the_store_unhealthy() {
     let s = store();
     // Fault injection: a completion callback that panics runs on the flusher thread and
     // kills it, as a bug there would. No real fault can make that thread end.
@@ -222,6 +222,28 @@ async fn a_store_thread_that_dies_makes_the_store_unhealthy() {
         .expect("the failure is announced");
     assert_eq!(failure, Failure::ThreadEnded("lacznik-flusher"));
     assert!(!s.is_healthy());
+    let next: Result<(), StoreError> = s.execute(|_| Ok(())).await;
+    assert!(matches!(next, Err(StoreError::Poisoned)), "{next:?}");
+}
+
+#[tokio::test]
+async fn a_writer_thread_that_dies_makes_the_store_unhealthy() {
+    let engine = Arc::new(MemoryEngine::default());
+    let s = Store::start(engine.clone(), Arc::new(KeyRing::generate())).unwrap();
+    // Fault injection: the engine panics while the writer applies a batch, outside the
+    // command's own panic guard, so the writer thread itself unwinds.
+    engine.panic_on_apply();
+    let r: Result<(), StoreError> = s
+        .execute(|t| {
+            t.put(b"k".to_vec(), b"v".to_vec());
+            Ok(())
+        })
+        .await;
+    assert!(r.is_err(), "the caller is not told OK: {r:?}");
+    let failure = tokio::time::timeout(std::time::Duration::from_secs(5), s.health().failed())
+        .await
+        .expect("the failure is announced");
+    assert_eq!(failure, Failure::ThreadEnded("lacznik-writer"));
     let next: Result<(), StoreError> = s.execute(|_| Ok(())).await;
     assert!(matches!(next, Err(StoreError::Poisoned)), "{next:?}");
 }

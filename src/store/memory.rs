@@ -13,9 +13,18 @@ pub struct MemoryEngine {
     map: Mutex<BTreeMap<Vec<u8>, Vec<u8>>>,
     /// Injected flush failure: (is it "disk full", message).
     flush_error: Mutex<Option<(bool, String)>>,
+    /// Injected bug: `apply` panics (on the writer thread, outside any command).
+    panic_on_apply: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryEngine {
+    /// Fault injection for unit tests: every later `apply` panics, as a bug in an engine
+    /// would, on the thread that calls it.
+    pub fn panic_on_apply(&self) {
+        self.panic_on_apply
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Fault injection for unit tests: every later flush fails with `e` (as
     /// [`StoreError::DiskFull`] if `e` is one, else as an engine error).
     pub fn fail_flushes(&self, e: StoreError) {
@@ -57,6 +66,12 @@ impl Engine for MemoryEngine {
             .map(|(k, v)| (k.clone(), v.clone())))
     }
     fn apply(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        assert!(
+            !self
+                .panic_on_apply
+                .load(std::sync::atomic::Ordering::SeqCst),
+            "injected fault: the engine panics in apply"
+        );
         let mut map = self.map();
         for op in batch.into_ops() {
             match op {

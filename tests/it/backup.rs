@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::support::fixtures::*;
-use crate::support::offline::{lacznik, lacznik_with};
+use crate::support::offline::{backup, lacznik, restore};
 use crate::support::{Options, TestServer};
 use lacznik::api::pb;
 
@@ -60,18 +60,7 @@ async fn an_online_backup_restores_to_an_identical_consistent_store() {
     let file = server.dir.path().join("online.backup");
     let (code, text) = tokio::task::spawn_blocking({
         let (cwd, data, file) = (server.dir.path().to_path_buf(), data.clone(), file.clone());
-        move || {
-            lacznik(
-                &cwd,
-                &[
-                    "backup",
-                    "--data",
-                    data.to_str().unwrap(),
-                    "--out",
-                    file.to_str().unwrap(),
-                ],
-            )
-        }
+        move || backup(&cwd, &data, &file)
     })
     .await
     .unwrap();
@@ -102,46 +91,19 @@ async fn an_online_backup_restores_to_an_identical_consistent_store() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x40;
     std::fs::write(&damaged, bytes).unwrap();
-    let (code, text) = lacznik(
-        dir.path(),
-        &[
-            "restore",
-            "--from",
-            damaged.to_str().unwrap(),
-            "--data",
-            dir.path().join("broken").to_str().unwrap(),
-        ],
-    );
+    let (code, text) = restore(dir.path(), &damaged, &dir.path().join("broken"), &[]);
     assert_ne!(code, 0);
     assert!(
         text.contains("damaged") || text.contains("truncated"),
         "{text}"
     );
     // Restoring over existing data is refused.
-    let (code, text) = lacznik(
-        dir.path(),
-        &[
-            "restore",
-            "--from",
-            file.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-        ],
-    );
+    let (code, text) = restore(dir.path(), &file, &data, &[]);
     assert_ne!(code, 0);
     assert!(text.contains("not empty"), "{text}");
 
     let restored = dir.path().join("restored");
-    let (code, text) = lacznik(
-        dir.path(),
-        &[
-            "restore",
-            "--from",
-            file.to_str().unwrap(),
-            "--data",
-            restored.to_str().unwrap(),
-        ],
-    );
+    let (code, text) = restore(dir.path(), &file, &restored, &[]);
     assert_eq!(code, 0, "{text}");
     let (code, text) = lacznik(
         dir.path(),
@@ -192,16 +154,7 @@ async fn a_stopped_server_is_backed_up_directly() {
     let data = server.config().data_dir.clone();
     let (dir, ..) = server.stop().await;
     let file = dir.path().join("offline.backup");
-    let (code, text) = lacznik(
-        dir.path(),
-        &[
-            "backup",
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            file.to_str().unwrap(),
-        ],
-    );
+    let (code, text) = backup(dir.path(), &data, &file);
     assert_eq!(code, 0, "{text}");
     assert!(lacznik::backup::verify(&file).unwrap() > 0);
 }
@@ -247,27 +200,13 @@ async fn a_sled_store_moves_to_fjall_through_backup_and_restore() {
 
     let file = dir.path().join("move.backup");
     let new = dir.path().join("moved");
-    let (code, text) = lacznik(
-        dir.path(),
-        &[
-            "backup",
-            "--data",
-            old.to_str().unwrap(),
-            "--out",
-            file.to_str().unwrap(),
-        ],
-    );
+    let (code, text) = backup(dir.path(), &old, &file);
     assert_eq!(code, 0, "{text}");
     let key = config.crypto.key_file.clone();
-    let (code, text) = lacznik_with(
+    let (code, text) = restore(
         dir.path(),
-        &[
-            "restore",
-            "--from",
-            file.to_str().unwrap(),
-            "--data",
-            new.to_str().unwrap(),
-        ],
+        &file,
+        &new,
         &[
             ("LACZNIK_STORE__ENGINE", "fjall".as_ref()),
             ("LACZNIK_CRYPTO__KEY_FILE", key.as_os_str()),

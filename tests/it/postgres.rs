@@ -174,7 +174,7 @@ async fn a_database_outage_fails_loudly_and_a_restart_after_it_loses_nothing() {
 /// holds data is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_and_restore_move_a_store_from_fjall_to_postgres_and_back() {
-    use crate::support::offline::{lacznik, lacznik_with};
+    use crate::support::offline::{backup, lacznik_with, restore};
 
     let pg = tokio::task::spawn_blocking(PgCluster::start)
         .await
@@ -193,16 +193,7 @@ async fn backup_and_restore_move_a_store_from_fjall_to_postgres_and_back() {
     let (dir, ..) = embedded.stop().await;
     let file = dir.path().join("fjall.backup");
     let data = dir.path().join("data");
-    let (code, text) = lacznik(
-        dir.path(),
-        &[
-            "backup",
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            file.to_str().unwrap(),
-        ],
-    );
+    let (code, text) = backup(dir.path(), &data, &file);
     assert_eq!(code, 0, "{text}");
 
     let url = pg.url();
@@ -213,7 +204,7 @@ async fn backup_and_restore_move_a_store_from_fjall_to_postgres_and_back() {
             std::ffi::OsStr::new(url.as_str()),
         ),
     ];
-    let restore = |cwd: &std::path::Path| {
+    let into_postgres_restore = |cwd: &std::path::Path| {
         lacznik_with(
             cwd,
             &[
@@ -233,11 +224,11 @@ async fn backup_and_restore_move_a_store_from_fjall_to_postgres_and_back() {
         n.and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("no count in {text}"))
     };
-    let (code, text) = restore(dir.path());
+    let (code, text) = into_postgres_restore(dir.path());
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("into the PostgreSQL database"), "{text}");
     let into_postgres = entries(&text);
-    let (code, text) = restore(dir.path());
+    let (code, text) = into_postgres_restore(dir.path());
     assert_ne!(code, 0, "a second restore over the data: {text}");
     assert!(text.contains("already holds lacznik data"), "{text}");
 
@@ -271,33 +262,13 @@ async fn backup_and_restore_move_a_store_from_fjall_to_postgres_and_back() {
     let back = dir.path().join("postgres.backup");
     let node_data = node.config().data_dir.clone();
     let (cwd, b) = (node.dir.path().to_path_buf(), back.clone());
-    let (code, text) = tokio::task::spawn_blocking(move || {
-        lacznik(
-            &cwd,
-            &[
-                "backup",
-                "--data",
-                node_data.to_str().unwrap(),
-                "--out",
-                b.to_str().unwrap(),
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let (code, text) = tokio::task::spawn_blocking(move || backup(&cwd, &node_data, &b))
+        .await
+        .unwrap();
     assert_eq!(code, 0, "online backup of the postgres node: {text}");
     drop(node);
     let again = dir.path().join("fjall-again");
-    let (code, text) = lacznik(
-        dir.path(),
-        &[
-            "restore",
-            "--from",
-            back.to_str().unwrap(),
-            "--data",
-            again.to_str().unwrap(),
-        ],
-    );
+    let (code, text) = restore(dir.path(), &back, &again, &[]);
     assert_eq!(code, 0, "{text}");
     assert!(
         again.join("fjall").exists(),

@@ -61,3 +61,20 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
     }
     hits
 }
+
+/// `lacznik backup --data DATA --out OUT`, run in `cwd`.
+pub fn backup(cwd: &Path, data: &Path, out: &Path) -> (i32, String) {
+    let (data, out) = (data.to_string_lossy(), out.to_string_lossy());
+    lacznik(cwd, &["backup", "--data", &data, "--out", &out])
+}
+
+/// `lacznik restore --from FROM --data DATA`, run in `cwd` with the extra environment `env`.
+pub fn restore(
+    cwd: &Path,
+    from: &Path,
+    data: &Path,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (i32, String) {
+    let (from, data) = (from.to_string_lossy(), data.to_string_lossy());
+    lacznik_with(cwd, &["restore", "--from", &from, "--data", &data], env)
+}
