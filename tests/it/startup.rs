@@ -237,3 +237,32 @@ fn non_configuration_lacznik_variables_are_ignored() {
     assert!(!text.contains("python"), "{text}");
     assert!(text.contains("absent.toml"), "{text}");
 }
+
+/// The start log names the address it listens on as an address (it printed
+/// `addr=Some(127.0.0.1:50051)` once), and the data directory and engine beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_log_names_the_listening_address_plainly() {
+    use crate::support::node::{Node, read};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut node = Node::new(tmp.path(), tmp.path().join("data"), "mopr-torun");
+    node.env = vec![
+        ("RUST_LOG".into(), "info".into()),
+        ("NO_COLOR".into(), "1".into()),
+    ];
+    let (mut server, log) = node.spawn(jiff::Timestamp::from_second(1_796_112_000).unwrap());
+    node.wait_serving(&mut server, &log).await;
+    let text = read(&log);
+    let line = text
+        .lines()
+        .find(|l| l.contains("serving (mutual TLS only)"))
+        .unwrap_or_else(|| panic!("no start line in:\n{text}"));
+    // Strip colour codes, whatever the terminal detection decided.
+    let mut parts = line.split('\u{1b}');
+    let mut plain = parts.next().unwrap_or_default().to_string();
+    for part in parts {
+        plain.push_str(part.split_once('m').map_or(part, |(_, rest)| rest));
+    }
+    assert!(plain.contains(&format!("addr={}", node.addr())), "{plain}");
+    assert!(!plain.contains("Some("), "{plain}");
+    assert!(plain.contains("engine=fjall"), "{plain}");
+}

@@ -88,6 +88,11 @@ impl Node {
         }
     }
 
+    /// Where the node listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Starts `lacznik serve` on the simulated clock `clock`; the process and its log.
     pub fn spawn(&mut self, clock: Timestamp) -> (Proc, PathBuf) {
         self.starts += 1;
