@@ -119,6 +119,14 @@ pub struct PostgresSection {
     pub password_file: Option<PathBuf>,
     /// The name of an environment variable holding the password.
     pub password_env: Option<String>,
+    /// Where clients reach this node (`host:port`), told by standbys to whoever asks them.
+    /// Default: the listen address, with the machine's host name when it listens on all
+    /// interfaces.
+    pub advertise: Option<String>,
+    /// Seconds of silence after which the database ends the active node's session (and so
+    /// its claim): how long a paused or cut-off active keeps the standby waiting. Default
+    /// 5 (README, "High availability"); at least 2.
+    pub session_timeout_secs: Option<u64>,
 }
 
 /// `[retention]`: closed cases older than `keep_closed_days` are purged by `lacznik purge`
@@ -365,11 +373,12 @@ impl Config {
             })?),
             (None, None) => None,
         };
-        Ok(crate::store::postgres_engine::PgSettings {
-            url,
-            password,
-            lock_wait: std::time::Duration::from_secs(5),
-        })
+        let mut settings = crate::store::postgres_engine::PgSettings::new(url);
+        settings.password = password;
+        if let Some(secs) = pg.session_timeout_secs {
+            settings.session_timeout = std::time::Duration::from_secs(secs.max(2));
+        }
+        Ok(settings)
     }
 
     /// Loads the organisation directory the configuration names.

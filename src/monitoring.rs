@@ -10,7 +10,11 @@
 //! - `lacznik_breaches_total{rule}` (recorded since start);
 //! - `lacznik_police_streams` (connected police dispatch streams);
 //! - `lacznik_open_deadlines{rule}`, `lacznik_pending_items{recipient,kind}`,
-//!   `lacznik_store_size_bytes` (at scrape).
+//!   `lacznik_store_size_bytes` (at scrape, on the active node);
+//! - `lacznik_node_role{role="active"|"standby"}` (1 for the role the node has now);
+//! - `lacznik_node_lease_age_seconds` (PostgreSQL: since the database last confirmed the
+//!   active's session; under 1 s when healthy, NaN on a standby),
+//!   `lacznik_db_round_trip_seconds` (the last heartbeat's round trip).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -29,7 +33,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
-/// What the scrape-time gauges read, and nothing more.
+/// What the scrape-time gauges read, and nothing more: the active term's (a standby has
+/// none, and shows only what it records itself).
+#[derive(Clone)]
 pub struct Gauges {
     /// Its size and the pending items and open deadlines it holds.
     pub store: Store,
@@ -56,6 +62,20 @@ pub fn handle() -> Option<PrometheusHandle> {
                 .ok()
         })
         .clone()
+}
+
+/// The node's own gauges at scrape time: how long ago the database last confirmed the
+/// active's session (PostgreSQL) and the last heartbeat's round trip.
+fn refresh_node() {
+    match crate::store::postgres_engine::election::vitals() {
+        Some((age, rtt)) => {
+            metrics::gauge!("lacznik_node_lease_age_seconds").set(age.as_secs_f64());
+            if let Some(rtt) = rtt {
+                metrics::gauge!("lacznik_db_round_trip_seconds").set(rtt.as_secs_f64());
+            }
+        }
+        None => metrics::gauge!("lacznik_node_lease_age_seconds").set(f64::NAN),
+    }
 }
 
 /// Gauges computed from the store at scrape time.
@@ -117,17 +137,19 @@ fn refresh(app: &Gauges) {
 /// the scrape-time gauges are refreshed, then everything recorded is rendered in the
 /// Prometheus text format. Other paths are 404, other methods on `/metrics` 405.
 pub async fn serve(
-    gauges: Gauges,
+    gauges: tokio::sync::watch::Receiver<Option<Gauges>>,
     listener: TcpListener,
     handle: PrometheusHandle,
     stop: Shutdown,
 ) {
-    let gauges = Arc::new(gauges);
     let scrape = move || {
-        let gauges = gauges.clone();
+        let gauges = gauges.borrow().clone();
         let handle = handle.clone();
         async move {
-            let _ = tokio::task::spawn_blocking(move || refresh(&gauges)).await;
+            refresh_node();
+            if let Some(gauges) = gauges {
+                let _ = tokio::task::spawn_blocking(move || refresh(&gauges)).await;
+            }
             handle.render()
         }
     };

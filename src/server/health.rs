@@ -1,10 +1,11 @@
 //! The server's side of the store's health: NOT_SERVING the moment the store fails, then
-//! the shutdown that ends in the exit code the service manager restarts on.
+//! the end of the term (embedded engines: the exit code the service manager restarts on;
+//! PostgreSQL: the step down to standby).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{EXIT_STORE_FAILED, SERVICE_NAMES};
+use super::SERVICE_NAMES;
 use crate::shutdown::{Shutdown, Trigger};
 use crate::store;
 
@@ -12,10 +13,10 @@ use crate::store;
 /// UNAVAILABLE) before it shuts down.
 const FAILED_STORE_LINGER: Duration = Duration::from_secs(1);
 
-/// Turns health NOT_SERVING the moment the store fails (and on shutdown), and starts the
-/// shutdown after a failure: in-flight calls are answered (writes with UNAVAILABLE), then
-/// `serve` returns [`ServeError::StoreFailed`] and the process exits with
-/// [`EXIT_STORE_FAILED`] for the service manager to restart it.
+/// Turns health NOT_SERVING the moment the store fails (and on shutdown), and ends the
+/// term after a failure: in-flight calls are answered (writes with UNAVAILABLE), then the
+/// term ends with the failure; on an embedded engine `serve` returns
+/// `ServeError::StoreFailed` and the process exits with `EXIT_STORE_FAILED`.
 pub(super) async fn watch_store(
     store: Arc<store::health::Health>,
     health: tonic_health::server::HealthReporter,
@@ -31,9 +32,9 @@ pub(super) async fn watch_store(
             }
             tracing::error!(
                 %failure,
-                exit_code = EXIT_STORE_FAILED,
                 "the store failed: health is NOT_SERVING and writes are refused; answering \
-                 in-flight calls, then exiting for the service manager to restart the server"
+                 in-flight calls, then stopping (embedded engines: the process exits for the \
+                 service manager to restart it; PostgreSQL: the node steps down to standby)"
             );
             // Health checkers (a load balancer, a standby) see NOT_SERVING before the port
             // closes; calls meanwhile are answered, writes with UNAVAILABLE.

@@ -8,29 +8,23 @@
 
 mod accept;
 mod health;
+mod node;
+pub mod roles;
+mod standby;
+mod term;
 
 use std::future::Future;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-use tokio_rustls::TlsAcceptor;
-use tokio_stream::wrappers::ReceiverStream;
 
 pub use accept::TlsConn;
 
-use crate::api::layer::{CallLayer, CallState};
-use crate::api::limits::OrgLimiter;
-use crate::api::pb;
-use crate::api::{
-    admin::AdminApi, assistance::AssistanceApi, blue_card::BlueCardApi, breach::BreachApi,
-};
 use crate::app::App;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::shutdown::Trigger;
-use crate::tls::{self, TlsPaths};
+use crate::tls;
 use crate::{pki, store};
 
 /// Start-up failures, each saying what to fix.
@@ -114,6 +108,35 @@ pub async fn serve(
     serve_with_clock(config, listener, Arc::new(SystemClock), shutdown).await
 }
 
+/// What every term of a node starts from, loaded once: configuration, directory, rules,
+/// clock and data keys.
+pub(crate) struct Base {
+    config: Config,
+    directory: Arc<crate::directory::Directory>,
+    rules: crate::deadlines::RuleSet,
+    clock: Arc<dyn Clock>,
+    keys: Arc<crate::crypto::KeyRing>,
+}
+
+impl Base {
+    /// The application of one term, on `store`, its streams ending with `shutdown`.
+    fn app(&self, store: store::Store, shutdown: crate::shutdown::Shutdown) -> App {
+        let feeds = crate::feed::Feeds::default();
+        App {
+            config: self.config.clone(),
+            directory: self.directory.clone(),
+            store,
+            clock: self.clock.clone(),
+            deadlines: Arc::new(crate::deadlines::Deadlines::new(
+                self.rules.clone(),
+                feeds.clone(),
+            )),
+            feeds,
+            shutdown,
+        }
+    }
+}
+
 /// [`serve`] with an injected clock (simulated time for training and tests).
 pub async fn serve_with_clock(
     config: Config,
@@ -133,220 +156,62 @@ pub async fn serve_with_clock(
             "DEVELOPMENT MODE: generated a data key; back it up apart from the data (set crypto.generate_key = false in production)"
         );
     }
-    let opened = match config.store.engine {
+    let keys = Arc::new(keys);
+    let postgres = match config.store.engine {
         store::EngineKind::Postgres => {
             // The data lives in the database; the directory keeps the control socket.
             let _ = std::fs::create_dir_all(&config.data_dir);
-            store::open_postgres(&config.postgres()?, Arc::new(keys))
+            Some(config.postgres()?)
         }
-        kind => store::open(
-            &config.data_dir,
-            kind,
-            config.store.cache_mib * 1024 * 1024,
-            Arc::new(keys),
+        _ => None,
+    };
+    // Embedded engines open before the port answers (a full disk or a held lock is a
+    // start-up error); on PostgreSQL the node answers as a standby meanwhile.
+    let embedded = match postgres {
+        Some(_) => None,
+        None => Some(
+            store::open(
+                &config.data_dir,
+                config.store.engine,
+                config.store.cache_mib * 1024 * 1024,
+                keys.clone(),
+            )
+            .map_err(|cause| ServeError::Store {
+                dir: config.data_dir.display().to_string(),
+                cause,
+            })?,
         ),
     };
-    let store = opened.map_err(|cause| ServeError::Store {
-        dir: match config.store.engine {
-            store::EngineKind::Postgres => "the PostgreSQL database".into(),
-            _ => config.data_dir.display().to_string(),
-        },
-        cause,
-    })?;
-    let (trigger, shutdown_rx) = Trigger::new();
-    let trigger = Arc::new(trigger);
-    let feeds = crate::feed::Feeds::default();
-    let app = Arc::new(App {
-        config,
-        directory,
-        store,
-        clock,
-        deadlines: Arc::new(crate::deadlines::Deadlines::new(rules, feeds.clone())),
-        feeds,
-        shutdown: shutdown_rx.clone(),
-    });
-    let on_signal = trigger.clone();
+    let (trigger, stop) = Trigger::new();
     tokio::spawn(async move {
         shutdown.await;
-        on_signal.fire();
+        trigger.fire();
     });
-    run(app, listener, tls_paths, tls_config, trigger).await
-}
-
-async fn run(
-    app: Arc<App>,
-    listener: TcpListener,
-    tls_paths: TlsPaths,
-    tls_config: Arc<rustls::ServerConfig>,
-    trigger: Arc<Trigger>,
-) -> Result<(), ServeError> {
-    let stop = trigger.subscribe();
-    let local = listener
-        .local_addr()
-        .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
-    let acceptor = Arc::new(RwLock::new(TlsAcceptor::from(tls_config)));
-    let (conn_tx, conn_rx) = mpsc::channel::<Result<TlsConn, std::io::Error>>(64);
-    let limits = accept::Limits {
-        max_connections: app.config.limits.max_connections,
-        handshake_timeout: Duration::from_secs(app.config.limits.handshake_timeout_secs.max(1)),
+    let node = node::Node::start(&config, listener, tls_paths, tls_config, &stop).await;
+    let base = Base {
+        config,
+        directory,
+        rules,
+        clock,
+        keys,
     };
-    tokio::spawn(accept::accept_loop(
-        limits,
-        listener,
-        acceptor.clone(),
-        conn_tx,
-        stop.clone(),
-    ));
-    if app.config.tls.reload_secs > 0 {
-        tokio::spawn(accept::reload_loop(
-            tls_paths,
-            acceptor,
-            Duration::from_secs(app.config.tls.reload_secs),
-            stop.clone(),
-        ));
-    }
-
-    let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_service_status("", tonic_health::ServingStatus::Serving)
-        .await;
-    for name in SERVICE_NAMES {
-        health
-            .set_service_status(name, tonic_health::ServingStatus::Serving)
-            .await;
-    }
-    tokio::spawn(health::watch_store(
-        app.store.health(),
-        health,
-        trigger.clone(),
-        stop.clone(),
-    ));
-    // Catch up on deadlines that passed while the server was down before serving anyone,
-    // so the first ListBreaches already shows them.
-    let sweeper = app.sweeper();
-    match sweeper.sweep_now().await {
-        Ok(o) if o.breaches > 0 => tracing::warn!(
-            breaches = o.breaches,
-            "recorded breaches that fell due while the server was down"
-        ),
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "start-up sweep failed"),
-    }
-    tokio::spawn(sweeper.run(stop.clone()));
-    tokio::spawn(crate::retention::run_schedule(
-        app.store.clone(),
-        app.clock.clone(),
-        app.config.retention.clone(),
-        stop.clone(),
-    ));
-    if app.config.metrics.enabled {
-        match (
-            crate::monitoring::handle(),
-            TcpListener::bind(app.config.metrics.listen).await,
-        ) {
-            (Some(handle), Ok(listener)) => {
-                let addr = listener
-                    .local_addr()
-                    .map_or_else(|e| e.to_string(), |a| a.to_string());
-                tracing::info!(%addr, "metrics on plain HTTP GET /metrics");
-                let gauges = crate::monitoring::Gauges {
-                    store: app.store.clone(),
-                    directory: app.directory.clone(),
-                    deadlines: app.deadlines.clone(),
-                };
-                tokio::spawn(crate::monitoring::serve(
-                    gauges,
-                    listener,
-                    handle,
-                    stop.clone(),
-                ));
-            }
-            (_, Err(e)) => {
-                tracing::error!(error = %e, addr = %app.config.metrics.listen, "metrics listener unavailable")
-            }
-            (None, _) => {}
+    let Some(store) = embedded else {
+        return roles::run(base, node, stop).await;
+    };
+    roles::show_role(roles::Role::Active);
+    let (term, _) = Trigger::new();
+    let term = Arc::new(term);
+    let app = Arc::new(base.app(store, term.subscribe()));
+    match term::run(app, term, &node, stop).await? {
+        term::TermEnd::Stopped => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+        term::TermEnd::StoreFailed(failure) => {
+            tracing::error!(%failure, exit_code = EXIT_STORE_FAILED, "stopped after a store failure");
+            Err(ServeError::StoreFailed(failure))
         }
     }
-    #[cfg(unix)]
-    tokio::spawn(crate::backup::serve_control(
-        app.store.clone(),
-        app.config.data_dir.clone(),
-        stop.clone(),
-    ));
-
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .map_err(|e| ServeError::Transport(e.to_string()))?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()
-        .map_err(|e| ServeError::Transport(e.to_string()))?;
-
-    let max = app.config.max_message_bytes;
-    let admin = pb::admin_service_server::AdminServiceServer::new(AdminApi::new(app.clone()))
-        .max_decoding_message_size(max);
-    let assistance = pb::assistance_service_server::AssistanceServiceServer::new(
-        AssistanceApi::new(app.clone()),
-    )
-    .max_decoding_message_size(max);
-    let blue_card =
-        pb::blue_card_service_server::BlueCardServiceServer::new(BlueCardApi::new(app.clone()))
-            .max_decoding_message_size(max);
-    let breach = pb::breach_service_server::BreachServiceServer::new(BreachApi::new(app.clone()))
-        .max_decoding_message_size(max);
-
-    tracing::info!(addr = %local, data_dir = %app.config.data_dir.display(), engine = %app.config.store.engine, "serving (mutual TLS only)");
-    let mut server_stop = stop.clone();
-    let limits = &app.config.limits;
-    let serving = tonic::transport::Server::builder()
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
-        .concurrency_limit_per_connection(limits.per_connection_in_flight.max(1))
-        .max_concurrent_streams(Some(limits.max_concurrent_streams.max(1)))
-        .timeout(Duration::from_secs(limits.request_timeout_secs.max(1)))
-        .layer(CallLayer::new(CallState {
-            directory: app.directory.clone(),
-            limiter: OrgLimiter::new(limits.per_org_in_flight),
-            store: app.store.clone(),
-            clock: app.clock.clone(),
-        }))
-        .layer(tower::util::MapResponseLayer::new(
-            crate::api::status::rewrite_oversize::<tonic::body::Body>,
-        ))
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .add_service(admin)
-        .add_service(assistance)
-        .add_service(blue_card)
-        .add_service(breach)
-        .serve_with_incoming_shutdown(ReceiverStream::new(conn_rx), async move {
-            server_stop.recv().await;
-        });
-    // Graceful shutdown waits for in-flight calls and streams, but not forever: a client
-    // that never reads its stream must not block a restart.
-    let grace = Duration::from_secs(limits.shutdown_grace_secs);
-    let mut grace_stop = stop.clone();
-    tokio::select! {
-        r = serving => r.map_err(|e| ServeError::Transport(e.to_string()))?,
-        _ = async {
-            grace_stop.recv().await;
-            tokio::time::sleep(grace).await;
-        } => tracing::warn!(grace_secs = grace.as_secs(), "shutdown grace period over; closing the remaining connections"),
-    }
-    tracing::info!("in-flight calls finished; flushing the store");
-    if let Err(e) = app.store.close().await {
-        tracing::error!(error = %e, "final flush failed");
-    }
-    if let Some(failure) = app.store.health().failure() {
-        tracing::error!(%failure, exit_code = EXIT_STORE_FAILED, "stopped after a store failure");
-        return Err(ServeError::StoreFailed(failure));
-    }
-    tracing::info!("stopped");
-    Ok(())
 }
 
 /// Fully qualified names of lacznik's services, as health and reflection know them.

@@ -62,6 +62,8 @@ impl Store {
     pub fn start(engine: Arc<dyn Engine>, keys: Arc<KeyRing>) -> Result<Store, StoreError> {
         let identity = super::meta::prepare(engine.as_ref())?;
         let health = Arc::new(Health::default());
+        let lost = health.clone();
+        engine.on_lost(Box::new(move |e| lost.fail(Failure::of(&e))));
         let engine: Arc<dyn Engine> = Arc::new(Watched {
             inner: engine,
             health: health.clone(),

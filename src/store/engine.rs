@@ -31,6 +31,10 @@ pub trait Engine: Send + Sync + 'static {
     fn compact(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    /// Gives the engine a way to say that it can write no more when it learns so outside
+    /// any call (PostgreSQL: the database ended the active's session), so the store fails
+    /// at once instead of at the next write. Embedded engines have no such news.
+    fn on_lost(&self, _hook: Box<dyn Fn(StoreError) + Send + Sync>) {}
 }
 
 /// An ordered list of writes applied as one atomic unit.

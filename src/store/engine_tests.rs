@@ -108,11 +108,7 @@ fn a_directory_of_one_engine_is_refused_by_the_other() {
 }
 
 fn postgres(pg: &lacznik_testkit::PgCluster) -> crate::store::postgres_engine::PgSettings {
-    crate::store::postgres_engine::PgSettings {
-        url: pg.url(),
-        password: None,
-        lock_wait: Duration::from_secs(5),
-    }
+    crate::store::postgres_engine::PgSettings::new(pg.url())
 }
 
 #[test]
@@ -183,14 +179,16 @@ fn postgres_reads_merge_what_is_queued_with_what_is_committed() {
 }
 
 #[test]
-fn a_second_node_on_one_postgres_database_is_refused() {
+fn offline_commands_are_refused_while_a_node_is_active_on_postgres() {
     use crate::store::postgres_engine::PgEngine;
     let pg = lacznik_testkit::PgCluster::start().expect("a throwaway PostgreSQL cluster");
     let _first = PgEngine::open(&postgres(&pg)).unwrap();
     let mut settings = postgres(&pg);
     settings.lock_wait = Duration::from_millis(200);
     match PgEngine::open(&settings) {
-        Err(StoreError::Locked(what)) => assert!(what.contains("another lacznik node"), "{what}"),
+        Err(StoreError::Locked(what)) => {
+            assert!(what.contains("a lacznik node is active"), "{what}")
+        }
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("two nodes wrote to one database"),
     }

@@ -19,6 +19,8 @@ pub enum Failure {
     IoFailed,
     /// The database of the PostgreSQL engine stopped answering a commit.
     DatabaseUnreachable,
+    /// The database ended the active node's session (see `postgres_engine::election`).
+    SessionEnded,
     /// The named thread (`lacznik-writer`, `lacznik-flusher`) ended while the store was open.
     ThreadEnded(&'static str),
 }
@@ -29,6 +31,7 @@ impl Failure {
         match e {
             super::StoreError::DiskFull(_) => Failure::DiskFull,
             super::StoreError::Unreachable(_) => Failure::DatabaseUnreachable,
+            super::StoreError::SessionEnded(_) => Failure::SessionEnded,
             _ => Failure::IoFailed,
         }
     }
@@ -46,6 +49,10 @@ impl std::fmt::Display for Failure {
             Failure::DatabaseUnreachable => {
                 f.write_str("a commit failed: the database is unreachable")
             }
+            Failure::SessionEnded => f.write_str(
+                "the database ended this node's session (unreachable, restarted, or the node \
+                 was silent too long); another node may be active now",
+            ),
             Failure::ThreadEnded(t) => write!(f, "the store's {t} thread ended unexpectedly"),
         }
     }
@@ -145,7 +152,9 @@ pub(super) struct Watched {
 
 impl Watched {
     fn watch<T>(&self, r: Result<T, super::StoreError>) -> Result<T, super::StoreError> {
-        if let Err(e @ super::StoreError::Unreachable(_)) = &r {
+        if let Err(e @ (super::StoreError::Unreachable(_) | super::StoreError::SessionEnded(_))) =
+            &r
+        {
             self.health.fail(Failure::of(e));
         }
         r

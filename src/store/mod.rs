@@ -67,16 +67,22 @@ pub enum StoreError {
     },
     /// The database of the PostgreSQL engine cannot be reached (refused, gone, restarting):
     /// a temporary failure, like a full disk.
-    #[error("the database is unreachable ({0}); lacznik retries when restarted")]
+    #[error("the database is unreachable ({0}); retry shortly")]
     Unreachable(String),
+    /// The database ended the active node's session (it was unreachable, restarted, or
+    /// this node was silent too long, e.g. paused): the node can write nothing more and
+    /// steps down; another node may be active now.
+    #[error("the database ended this node's session ({0}); stepping down")]
+    SessionEnded(String),
     /// The disk holding the data directory is full (ENOSPC or a quota).
     #[error(
         "the disk holding the data directory is full ({0}); free space, then start the server again"
     )]
     DiskFull(String),
     /// A flush failed earlier (or a store thread ended); the store refuses further writes
-    /// rather than acknowledge something that may not be on disk, and the server restarts.
-    #[error("the store refuses writes after a failure (see the log); the server is restarting")]
+    /// rather than acknowledge something that may not be on disk, and the server restarts
+    /// (embedded engines) or steps down to standby (PostgreSQL).
+    #[error("the store refuses writes after a failure (see the log); retry shortly")]
     Poisoned,
     /// A key component is longer than the 255 bytes its length prefix can say (ids are
     /// UUIDs or directory ids, far shorter): refused, never cut.
@@ -100,6 +106,7 @@ impl StoreError {
                 | StoreError::Closed
                 | StoreError::DiskFull(_)
                 | StoreError::Unreachable(_)
+                | StoreError::SessionEnded(_)
         )
     }
 
@@ -267,6 +274,20 @@ pub fn open_postgres(
     keys: Arc<crate::crypto::KeyRing>,
 ) -> Result<Store, StoreError> {
     let engine = Arc::new(postgres_engine::PgEngine::open(settings)?);
+    Store::start(engine, keys)
+}
+
+/// Waits as a standby for this node's turn on PostgreSQL, then opens the store as at a
+/// start (everything recovered from the database); blocks, so run it on a thread of its
+/// own. [`StoreError::Closed`] when the candidacy was cancelled.
+pub fn open_postgres_when_active(
+    settings: &postgres_engine::PgSettings,
+    candidacy: &postgres_engine::Candidacy,
+    keys: Arc<crate::crypto::KeyRing>,
+) -> Result<Store, StoreError> {
+    let engine = Arc::new(postgres_engine::PgEngine::open_when_active(
+        settings, candidacy,
+    )?);
     Store::start(engine, keys)
 }
 

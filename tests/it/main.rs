@@ -23,6 +23,7 @@ mod cursors;
 mod deadlines;
 mod delivery;
 mod disk_full;
+mod failover;
 mod identity;
 mod interop;
 mod load;

@@ -9,7 +9,7 @@ use crate::support::{Options, TestServer};
 use lacznik::api::pb;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn scrape(addr: std::net::SocketAddr) -> HashMap<String, f64> {
+pub(crate) async fn scrape(addr: std::net::SocketAddr) -> HashMap<String, f64> {
     let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         .await

@@ -17,30 +17,32 @@
 //! every connection lives on a thread of its own (a few readers, one committer) and calls
 //! reach it through a channel; nothing ever blocks inside a runtime it does not own.
 //!
-//! One node per database, for now: the committer holds a session advisory lock, so a
-//! second lacznik on the same database is refused as [`StoreError::Locked`] (active/standby
-//! election and fencing build on this lock).
+//! One writing node per database: the committer's session holds an advisory lock, which
+//! is the active/standby election and the fence at once ([`election`]). A server waits for
+//! it as a standby ([`PgEngine::open_when_active`]); offline commands are refused as
+//! [`StoreError::Locked`] while a node is active ([`PgEngine::open`]).
 
+pub mod election;
 mod overlay;
 mod settings;
 mod sql;
 
 use std::collections::BTreeMap;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 
 use postgres::Client;
 
 use super::StoreError;
 use super::engine::{Engine, Entry, Op, WriteBatch};
+pub use election::Candidacy;
+use election::{HEARTBEAT, become_active, heartbeat, lock_node, wait_for_turn};
 use overlay::Overlay;
 pub use settings::PgSettings;
-use sql::{commit, lock_node, migrate, reader};
+use sql::{commit, migrate, reader};
 
 /// Schema version this build creates and understands.
 pub const SCHEMA_VERSION: i32 = 1;
-/// Advisory-lock key of "the lacznik node writing to this database" ("lacz" in ASCII).
-const NODE_LOCK: i64 = 0x6c61_637a;
 /// Reader connections (reads of handlers, streams and the writer's own lookups).
 const READERS: usize = 4;
 
@@ -72,6 +74,7 @@ pub struct PgEngine {
     commits: Mutex<Option<Sender<CommitJob>>>,
     /// Disconnects when the committer has closed its session.
     closed: Mutex<Option<Receiver<()>>>,
+    committer: Arc<Committer>,
 }
 
 impl Drop for PgEngine {
@@ -87,60 +90,128 @@ impl Drop for PgEngine {
     }
 }
 
-/// Starts a thread owning one connection; `serve` runs there once connected and told
-/// the opener it is ready (or why not).
+/// Starts a thread owning one connection: `connect` makes it (and may wait, as a standby
+/// does), `serve` runs there once the opener was told it is ready (or why not).
 fn connection_thread(
     name: String,
     settings: &PgSettings,
-    setup: impl FnOnce(&mut Client) -> Result<(), StoreError> + Send + 'static,
+    connect: impl FnOnce(&PgSettings) -> Result<Client, StoreError> + Send + 'static,
     serve: impl FnOnce(Client, &PgSettings) + Send + 'static,
 ) -> Result<(), StoreError> {
     let (ready_tx, ready) = channel();
     let settings = settings.clone();
     std::thread::Builder::new()
         .name(name)
-        .spawn(move || {
-            let connected = settings
-                .connect()
-                .and_then(|mut c| setup(&mut c).map(|()| c));
-            match connected {
-                Ok(client) => {
-                    let _ = ready_tx.send(Ok(()));
-                    serve(client, &settings);
-                }
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                }
+        .spawn(move || match connect(&settings) {
+            Ok(client) => {
+                let _ = ready_tx.send(Ok(()));
+                serve(client, &settings);
+            }
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
             }
         })
         .map_err(|e| StoreError::Engine(format!("cannot start a database thread: {e}")))?;
     ready.recv().map_err(|_| StoreError::Closed)?
 }
 
+/// Called once when the engine learns, outside any call, that it can write no more.
+pub type LostHook = Box<dyn Fn(StoreError) + Send + Sync>;
+
+/// The committer's side of the engine: the hook to call when its session ends.
+#[derive(Default)]
+struct Committer {
+    lost: Mutex<Option<LostHook>>,
+}
+
+impl Committer {
+    /// Commits what it is sent, and between commits proves the session alive every
+    /// [`HEARTBEAT`]; a failed heartbeat is reported once (the node steps down).
+    fn run(&self, mut c: Client, jobs: &Receiver<CommitJob>) {
+        // One round trip measured at once, so the gauge has a value from the start.
+        let started = std::time::Instant::now();
+        if heartbeat(&mut c).is_ok() {
+            election::confirmed(Some(started.elapsed()));
+        }
+        let mut lost = false;
+        loop {
+            match jobs.recv_timeout(HEARTBEAT) {
+                Ok((writes, answer)) => {
+                    let r = commit(&mut c, &writes);
+                    if r.is_ok() {
+                        election::confirmed(None);
+                    }
+                    let _ = answer.send(r);
+                }
+                Err(RecvTimeoutError::Timeout) if !lost => {
+                    let started = std::time::Instant::now();
+                    match heartbeat(&mut c) {
+                        Ok(()) => election::confirmed(Some(started.elapsed())),
+                        Err(e) => {
+                            lost = true;
+                            let e = StoreError::SessionEnded(e.to_string());
+                            if let Some(hook) =
+                                &*self.lost.lock().unwrap_or_else(|p| p.into_inner())
+                            {
+                                hook(e);
+                            }
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+}
+
 impl PgEngine {
-    /// Connects, takes the node lock, creates or checks the schema and starts the readers.
-    /// Every connection lives on its own thread, so this may be called from anywhere.
+    /// Connects, takes the node lock (waiting `settings.lock_wait` at most), creates or
+    /// checks the schema and starts the readers: the form offline commands use, which
+    /// must have the database to themselves. Every connection lives on its own thread, so
+    /// this may be called from anywhere.
     pub fn open(settings: &PgSettings) -> Result<PgEngine, StoreError> {
         let wait = settings.lock_wait;
+        PgEngine::start(settings, move |s| {
+            let mut c = s.connect()?;
+            lock_node(&mut c, wait)?;
+            migrate(&mut c)?;
+            Ok(c)
+        })
+    }
+
+    /// Waits, as a standby, until this node's turn to be active (see [`election`]), then
+    /// opens as [`PgEngine::open`] does and announces `candidacy.advertise`. Returns
+    /// [`StoreError::Closed`] when the candidacy is cancelled first. Blocks: run it on a
+    /// thread of its own.
+    pub fn open_when_active(
+        settings: &PgSettings,
+        candidacy: &Candidacy,
+    ) -> Result<PgEngine, StoreError> {
+        let candidacy = candidacy.clone();
+        PgEngine::start(settings, move |s| {
+            let mut c = wait_for_turn(s, &candidacy)?;
+            migrate(&mut c)?;
+            become_active(&mut c, s, &candidacy.advertise)?;
+            Ok(c)
+        })
+    }
+
+    fn start(
+        settings: &PgSettings,
+        claim: impl FnOnce(&PgSettings) -> Result<Client, StoreError> + Send + 'static,
+    ) -> Result<PgEngine, StoreError> {
         let (done_tx, done) = channel::<()>();
         let (commits, jobs) = channel::<CommitJob>();
-        connection_thread(
-            "lacznik-pg-commit".into(),
-            settings,
-            move |c| {
-                lock_node(c, wait)?;
-                migrate(c)
-            },
-            move |mut c, _| {
-                for (writes, answer) in jobs {
-                    let _ = answer.send(commit(&mut c, &writes));
-                }
-                // Close the session (and with it the node lock) before telling the engine
-                // it is gone, so a reopen right after finds the lock free.
-                drop(c);
-                drop(done_tx);
-            },
-        )?;
+        let committer = Arc::new(Committer::default());
+        let on_thread = committer.clone();
+        connection_thread("lacznik-pg-commit".into(), settings, claim, move |c, _| {
+            on_thread.run(c, &jobs);
+            // The session (and with it the node lock) is closed by now, before the
+            // engine is told it is gone, so a reopen right after finds the lock free.
+            election::confirmed_never();
+            drop(done_tx);
+        })?;
         let (reads, rx) = channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..READERS {
@@ -148,7 +219,7 @@ impl PgEngine {
             connection_thread(
                 format!("lacznik-pg-read-{i}"),
                 settings,
-                |_| Ok(()),
+                PgSettings::connect,
                 move |c, settings| reader(c, settings, &rx),
             )?;
         }
@@ -157,6 +228,7 @@ impl PgEngine {
             overlay: Mutex::new(Overlay::default()),
             commits: Mutex::new(Some(commits)),
             closed: Mutex::new(Some(done)),
+            committer,
         })
     }
 
@@ -283,6 +355,14 @@ impl Engine for PgEngine {
         // the commit ran are in `queued`, which reads consult first.
         self.overlay().committing = Arc::default();
         Ok(())
+    }
+
+    fn on_lost(&self, hook: LostHook) {
+        *self
+            .committer
+            .lost
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(hook);
     }
 
     fn size_on_disk(&self) -> Result<u64, StoreError> {

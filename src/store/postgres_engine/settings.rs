@@ -14,8 +14,25 @@ pub struct PgSettings {
     pub url: String,
     /// The password, read from a file or an environment variable by the configuration.
     pub password: Option<String>,
-    /// How long to wait for the node lock (a node that just stopped may still hold it).
+    /// How long offline commands wait for the node lock (a node that just stopped may
+    /// still hold it).
     pub lock_wait: std::time::Duration,
+    /// Silence after which the database ends the active's session, and with it its claim
+    /// (`store.postgres.session_timeout_secs`): bounds the takeover after a pause or a cut.
+    pub session_timeout: std::time::Duration,
+}
+
+impl PgSettings {
+    /// Settings for `url` with the defaults of `[store.postgres]` (no password, 5 s lock
+    /// wait, 5 s session timeout).
+    pub fn new(url: impl Into<String>) -> PgSettings {
+        PgSettings {
+            url: url.into(),
+            password: None,
+            lock_wait: std::time::Duration::from_secs(5),
+            session_timeout: std::time::Duration::from_secs(5),
+        }
+    }
 }
 
 impl std::fmt::Debug for PgSettings {
@@ -24,6 +41,7 @@ impl std::fmt::Debug for PgSettings {
             .field("url", &self.url)
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("lock_wait", &self.lock_wait)
+            .field("session_timeout", &self.session_timeout)
             .finish()
     }
 }
@@ -38,6 +56,15 @@ impl PgSettings {
             config.password(p);
         }
         config.application_name("lacznik");
+        // A database behind a cut network must fail a call within the session timeout,
+        // not after TCP's retransmissions give up (minutes): the node then steps down.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(self.session_timeout);
+        }
+        config.tcp_user_timeout(self.session_timeout);
+        config.keepalives_idle(std::time::Duration::from_secs(1));
+        config.keepalives_interval(std::time::Duration::from_secs(1));
+        config.keepalives_retries(3);
         config.connect(NoTls).map_err(|e| pg_err("connect", &e))
     }
 }

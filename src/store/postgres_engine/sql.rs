@@ -7,36 +7,18 @@ use std::sync::mpsc::Receiver;
 use postgres::Client;
 
 use super::settings::{PgSettings, pg_err};
-use super::{Answer, Job, NODE_LOCK, Read, SCHEMA_VERSION};
+use super::{Answer, Job, Read, SCHEMA_VERSION};
 use crate::store::StoreError;
 use crate::store::engine::Entry;
-
-/// Takes the node lock, waiting up to `wait` for a node that just stopped to let it go.
-pub(super) fn lock_node(c: &mut Client, wait: std::time::Duration) -> Result<(), StoreError> {
-    let started = std::time::Instant::now();
-    loop {
-        let locked: bool = c
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&NODE_LOCK])
-            .map_err(|e| pg_err("lock", &e))?
-            .get(0);
-        if locked {
-            return Ok(());
-        }
-        if started.elapsed() >= wait {
-            return Err(StoreError::Locked(
-                "the PostgreSQL database (another lacznik node writes to it)".into(),
-            ));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
 
 /// Creates the schema in an empty database, or checks the one there.
 pub(super) fn migrate(c: &mut Client) -> Result<(), StoreError> {
     let mut t = c.transaction().map_err(|e| pg_err("begin", &e))?;
     t.batch_execute(
         "CREATE TABLE IF NOT EXISTS lacznik_schema (version integer NOT NULL);
-         CREATE TABLE IF NOT EXISTS lacznik_kv (k bytea PRIMARY KEY, v bytea NOT NULL);",
+         CREATE TABLE IF NOT EXISTS lacznik_kv (k bytea PRIMARY KEY, v bytea NOT NULL);
+         CREATE TABLE IF NOT EXISTS lacznik_active (
+             id integer PRIMARY KEY CHECK (id = 1), addr text NOT NULL, since timestamptz NOT NULL);",
     )
     .map_err(|e| pg_err("create schema", &e))?;
     let found: Option<i32> = t

@@ -93,10 +93,28 @@ impl Node {
         self.addr
     }
 
+    /// Client TLS as `org`, from the node's certificate directory.
+    pub fn tls_as(&self, org: &str) -> TlsClient {
+        let certs = self.dir.join("certs");
+        let (cert, key) = lacznik::pki::org_paths(&certs, &org.parse().expect("org id"));
+        TlsClient::new(
+            std::fs::read_to_string(certs.join("ca.pem")).expect("ca"),
+            std::fs::read_to_string(cert).expect("cert"),
+            std::fs::read_to_string(key).expect("key"),
+        )
+    }
+
+    /// The process id of a spawned node, for signals.
+    pub fn pid(child: &Proc) -> i32 {
+        i32::try_from(child.id()).expect("pid")
+    }
+
     /// Starts `lacznik serve` on the simulated clock `clock`; the process and its log.
     pub fn spawn(&mut self, clock: Timestamp) -> (Proc, PathBuf) {
         self.starts += 1;
-        let log = self.dir.join(format!("server-{}.log", self.starts));
+        let log = self
+            .dir
+            .join(format!("server-{}-{}.log", self.addr.port(), self.starts));
         let out = std::fs::File::create(&log).expect("log");
         let err = out.try_clone().expect("log");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_lacznik"));

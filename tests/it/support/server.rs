@@ -179,7 +179,7 @@ impl TestServer {
                 let _ = rx.await;
             },
         ));
-        TestServer {
+        let server = TestServer {
             addr,
             dir,
             certs,
@@ -187,6 +187,33 @@ impl TestServer {
             stop: Some(tx),
             handle: Some(handle),
             config,
+        };
+        if server.config.store.engine == lacznik::store::EngineKind::Postgres {
+            // A node on PostgreSQL answers as a standby until it holds the node lock.
+            server.wait_serving().await;
+        }
+        server
+    }
+
+    /// Waits (30 s at most) until health says SERVING.
+    pub async fn wait_serving(&self) {
+        use tonic_health::pb::HealthCheckRequest;
+        use tonic_health::pb::health_check_response::ServingStatus;
+        let began = std::time::Instant::now();
+        let mut health = self.health("mopr-torun").await;
+        loop {
+            let status = health
+                .check(HealthCheckRequest::default())
+                .await
+                .map(|r| r.into_inner().status);
+            if status.as_ref().ok() == Some(&(ServingStatus::Serving as i32)) {
+                return;
+            }
+            assert!(
+                began.elapsed() < std::time::Duration::from_secs(30),
+                "not SERVING after 30 s: {status:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
 
