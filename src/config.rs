@@ -127,6 +127,10 @@ pub struct PostgresSection {
     /// its claim): how long a paused or cut-off active keeps the standby waiting. Default
     /// 5 (README, "High availability"); at least 2.
     pub session_timeout_secs: Option<u64>,
+    /// TLS to the database: the CA (PEM) that issued the database server's certificate.
+    /// Set, every connection uses TLS and verifies the certificate and host name; unset,
+    /// none does (a Unix socket or a trusted network).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `[retention]`: closed cases older than `keep_closed_days` are purged by `lacznik purge`
@@ -375,6 +379,12 @@ impl Config {
         };
         let mut settings = crate::store::postgres_engine::PgSettings::new(url);
         settings.password = password;
+        if let Some(ca) = &pg.ca_file {
+            settings.tls = Some(
+                crate::tls::database_client_config(ca)
+                    .map_err(|e| ConfigError::Invalid(format!("store.postgres.ca_file: {e}")))?,
+            );
+        }
         if let Some(secs) = pg.session_timeout_secs {
             settings.session_timeout = std::time::Duration::from_secs(secs.max(2));
         }

@@ -69,6 +69,22 @@ fn crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsEr
         .map_err(|e| file_err(path, e))
 }
 
+/// The client side of TLS to the PostgreSQL database (`store.postgres.ca_file`): the
+/// database's certificate must chain to `ca` and name the host lacznik connects to, as
+/// libpq's `sslmode=verify-full` checks.
+pub fn database_client_config(ca: &Path) -> Result<Arc<rustls::ClientConfig>, TlsError> {
+    let mut roots = RootCertStore::empty();
+    for cert in certs(ca)? {
+        roots.add(cert).map_err(|e| file_err(ca, e))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::Rustls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 /// The crypto provider used everywhere (ring: builds with a C compiler only).
 pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())

@@ -25,6 +25,7 @@ mod error;
 mod launch;
 mod privilege;
 mod process;
+mod tls;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -20,6 +20,10 @@ pub struct PgSettings {
     /// Silence after which the database ends the active's session, and with it its claim
     /// (`store.postgres.session_timeout_secs`): bounds the takeover after a pause or a cut.
     pub session_timeout: std::time::Duration,
+    /// TLS to the database (`store.postgres.ca_file`): the database's certificate is
+    /// verified against this client configuration; `None`: no TLS (a Unix socket or a
+    /// trusted network).
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl PgSettings {
@@ -31,6 +35,7 @@ impl PgSettings {
             password: None,
             lock_wait: std::time::Duration::from_secs(5),
             session_timeout: std::time::Duration::from_secs(5),
+            tls: None,
         }
     }
 }
@@ -42,6 +47,7 @@ impl std::fmt::Debug for PgSettings {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("lock_wait", &self.lock_wait)
             .field("session_timeout", &self.session_timeout)
+            .field("tls", &self.tls.is_some())
             .finish()
     }
 }
@@ -65,7 +71,23 @@ impl PgSettings {
         config.keepalives_idle(std::time::Duration::from_secs(1));
         config.keepalives_interval(std::time::Duration::from_secs(1));
         config.keepalives_retries(3);
-        config.connect(NoTls).map_err(|e| pg_err("connect", &e))
+        match &self.tls {
+            Some(tls) => {
+                config.ssl_mode(postgres::config::SslMode::Require);
+                let tls = tokio_postgres_rustls::MakeRustlsConnect::new((**tls).clone());
+                config.connect(tls)
+            }
+            None if config.get_ssl_mode() == postgres::config::SslMode::Require => {
+                return Err(StoreError::Engine(
+                    "store.postgres.url asks for sslmode=require: set store.postgres.ca_file \
+                     to the CA that issued the database's certificate (lacznik verifies it)"
+                        .into(),
+                ));
+            }
+            // `prefer` (libpq's default) falls back to plain text without a TLS connector.
+            None => config.connect(NoTls),
+        }
+        .map_err(|e| pg_err("connect", &e))
     }
 }
 
@@ -88,3 +110,7 @@ pub(super) fn pg_err(what: &str, e: &postgres::Error) -> StoreError {
         StoreError::Engine(text)
     }
 }
+
+#[cfg(test)]
+#[path = "tls_tests.rs"]
+mod tests;
