@@ -2,7 +2,8 @@
 //! as `lacznik serve` processes: kill -9 of the active under load (the standby takes over
 //! within 10 s; nothing acknowledged lost or doubled; the police stream misses nothing),
 //! the old node coming back as standby, and a paused active (SIGSTOP) that wakes after the
-//! takeover and commits nothing of what reached it meanwhile.
+//! takeover and commits nothing of what reached it meanwhile; a Blue Card pull resumes on
+//! the new active from the chair's cursor.
 
 pub mod load;
 
@@ -106,6 +107,16 @@ async fn assert_standby(node: &Node, log: &std::path::Path, active: SocketAddr) 
     }
 }
 
+async fn cards_client(
+    node: &Node,
+    org: &str,
+) -> pb::blue_card_service_client::BlueCardServiceClient<tonic::transport::Channel> {
+    let ch = lacznik::client::mtls_channel(&node.addr().to_string(), &node.tls_as(org))
+        .await
+        .expect("connect");
+    pb::blue_card_service_client::BlueCardServiceClient::new(ch)
+}
+
 fn signal(child: &Proc, sig: &str) {
     let ok = std::process::Command::new("kill")
         .args([sig, &Node::pid(child).to_string()])
@@ -152,6 +163,31 @@ async fn kill_9_of_the_active_under_load_the_standby_takes_over_and_nothing_is_l
     tokio::time::sleep(Duration::from_secs(3)).await;
     let before = seen.acknowledged.lock().unwrap().len();
     assert!(before > 0, "load ran on the active");
+
+    // A team chair pulls half of six Blue Cards from the active, keeping the cursor.
+    let card_ids: Vec<String> = (0..6).map(|_| new_id()).collect();
+    let mut police_cards = cards_client(&a, "kp-lazy").await;
+    for id in &card_ids {
+        police_cards
+            .submit_blue_card_a(card(id, clock()))
+            .await
+            .expect("card on the active");
+    }
+    let first = cards_client(&a, "zi-lazy")
+        .await
+        .pull_blue_cards(pb::PullBlueCardsRequest {
+            after_cursor: String::new(),
+            max_cards: 3,
+            wait_seconds: 0,
+        })
+        .await
+        .expect("pull on the active")
+        .into_inner();
+    let mut pulled: Vec<String> = first
+        .cards
+        .iter()
+        .map(|c| c.card.as_ref().unwrap().card_id.clone())
+        .collect();
 
     signal(&proc_a, "-KILL");
     let _ = proc_a.wait();
@@ -211,6 +247,26 @@ async fn kill_9_of_the_active_under_load_the_standby_takes_over_and_nothing_is_l
             .await
             .unwrap_or_else(|s| panic!("acknowledged {id} lost: {s:?}"));
     }
+    // The chair's next pull, on the new active from the same cursor: the rest, no repeat.
+    let rest = cards_client(&b, "zi-lazy")
+        .await
+        .pull_blue_cards(pb::PullBlueCardsRequest {
+            after_cursor: first.next_cursor.clone(),
+            max_cards: 100,
+            wait_seconds: 0,
+        })
+        .await
+        .expect("pull on the new active")
+        .into_inner();
+    pulled.extend(
+        rest.cards
+            .iter()
+            .map(|c| c.card.as_ref().unwrap().card_id.clone()),
+    );
+    assert_eq!(
+        pulled, card_ids,
+        "Blue Card pull across the failover: a gap or a repeat"
+    );
     eprintln!(
         "failover (kill -9): takeover {:.2} s; {} acknowledged ({} before the kill), 0 lost, 0 duplicated, follower {} delivered",
         takeover.as_secs_f64(),
