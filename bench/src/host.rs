@@ -96,13 +96,48 @@ pub fn loadavg() -> String {
         .unwrap_or_default()
 }
 
+/// The postmaster of the run's PostgreSQL cluster (`--engine postgres`), whose processes'
+/// CPU is counted as `database` instead of among the machine's other processes.
+static DATABASE_PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// Counts the CPU of `postmaster` and its children (the backends serving the store, WAL
+/// writer, checkpointer) apart from then on: with postgres a good part of a commit's cost
+/// is in those processes, not in this one.
+pub fn watch_database(postmaster: u32) {
+    let _ = DATABASE_PID.set(postmaster);
+}
+
+/// CPU ticks of the watched postmaster and of its children alive now (a backend that
+/// exited meanwhile is missed; the server's connections live for the whole phase).
+fn database_ticks() -> Option<u64> {
+    let &postmaster = DATABASE_PID.get()?;
+    let mut ticks = 0;
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if pid == postmaster || ppid == Some(postmaster) {
+            ticks += stat_ticks(&stat).unwrap_or(0);
+        }
+    }
+    Some(ticks)
+}
+
 /// CPU and disk counters at one instant: this process's threads by role, the process
-/// (exited threads included), the whole machine, and bytes written to its disks.
+/// (exited threads included), the database's processes (postgres), the whole machine, and
+/// bytes written to its disks.
 #[derive(Clone)]
 pub struct CpuSnap {
     at: Instant,
     groups: std::collections::BTreeMap<&'static str, u64>,
     process: u64,
+    database: Option<u64>,
     machine_busy: u64,
     write_bytes: u64,
 }
@@ -119,6 +154,9 @@ fn group(comm: &str) -> &'static str {
         || comm.starts_with("log flusher")
         || comm.starts_with("fjall")
     {
+        "engine_io"
+    } else if comm.starts_with("lacznik-pg") {
+        // The postgres engine's connection threads (committer, readers).
         "engine_io"
     } else if comm.starts_with("lacznik") {
         "server_runtime"
@@ -197,6 +235,7 @@ pub fn cpu_snap() -> CpuSnap {
         at: Instant::now(),
         groups,
         process,
+        database: database_ticks(),
         machine_busy,
         write_bytes,
     }
@@ -210,9 +249,12 @@ pub struct CpuUse {
     pub cores: std::collections::BTreeMap<String, f64>,
     /// This process.
     pub process: f64,
+    /// The PostgreSQL server's processes (`--engine postgres`; absent otherwise).
+    pub database: Option<f64>,
     /// The whole machine.
     pub machine: f64,
-    /// Other processes (machine - this process): noise from outside the bench.
+    /// Other processes (machine - this process - the database): noise from outside the
+    /// bench.
     pub others: f64,
     /// Bytes written to the machine's disks (all processes).
     pub write_bytes: u64,
@@ -232,11 +274,18 @@ pub fn cpu_use(a: &CpuSnap, b: &CpuSnap) -> CpuUse {
     let process = b.process.saturating_sub(a.process);
     cores.insert("exited".into(), c(process.saturating_sub(live)));
     let machine = b.machine_busy.saturating_sub(a.machine_busy);
+    let database = match (a.database, b.database) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
     CpuUse {
         cores,
         process: c(process),
+        database: database.map(c),
         machine: c(machine),
-        others: c(machine.saturating_sub(process)),
+        others: c(machine
+            .saturating_sub(process)
+            .saturating_sub(database.unwrap_or(0))),
         write_bytes: b.write_bytes.saturating_sub(a.write_bytes),
     }
 }

@@ -5,12 +5,14 @@
 //! ```sh
 //! cargo run --release -p lacznik-bench -- --json bench.json
 //! cargo run --release -p lacznik-bench -- --smoke          # a few seconds, for CI
+//! cargo run --release -p lacznik-bench -- --engine postgres # own throwaway PostgreSQL
 //! ```
 
 mod delivery;
 mod env;
 mod host;
 mod load;
+mod pg;
 mod print;
 mod report;
 mod requests;
@@ -26,6 +28,7 @@ use clap::Parser;
 use prost::Message;
 
 use env::{Endpoint, Server};
+use lacznik::store::EngineKind;
 use load::Rpc;
 use report::{Report, Row};
 
@@ -64,8 +67,10 @@ struct Args {
     /// instead of a file in the temp dir that is removed at the end.
     #[arg(long)]
     server_log: Option<PathBuf>,
-    /// The storage engine of every store in the run (`fjall` or `sled`); default: the
-    /// server's default (`store.engine`).
+    /// The storage engine of every store in the run (`fjall`, `sled` or `postgres`);
+    /// default: the server's default (`store.engine`). With `postgres` the run starts its
+    /// own durable throwaway PostgreSQL cluster (fsync on), one database per store, and
+    /// skips the scale phase.
     #[arg(long)]
     engine: Option<lacznik::store::EngineKind>,
     /// Internal: build the scale store under this root and print its figures as JSON.
@@ -148,15 +153,35 @@ fn run(args: Args) -> Result<()> {
         .unwrap_or_else(|| root.path().join("server.log"));
     init_server_log(&log)?;
     env::prepare_root(root.path())?;
+    // Kept for the whole run, stopped at its end (and by its Drop on an error).
+    let pg = if env::engine() == EngineKind::Postgres {
+        eprintln!("postgres: starting a durable throwaway cluster...");
+        let pg = pg::Postgres::start()?;
+        if let Some(pid) = pg.pid() {
+            host::watch_database(pid);
+        }
+        Some(pg)
+    } else {
+        None
+    };
 
-    let mut r = Report::new(host::machine(), args.smoke, window, warmup, scale_n);
+    let mut machine = host::machine();
+    if let (Some(pg), Some(m)) = (&pg, machine.as_object_mut()) {
+        m.insert("postgres".into(), pg.info().clone());
+    }
+    let mut r = Report::new(machine, args.smoke, window, warmup, scale_n);
     r.request_bytes = requests::normal(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
     r.card_bytes = requests::card(&requests::new_id(), jiff::Timestamp::now()).encoded_len();
     print::header(&r);
 
     let runs = |p: Part| args.only.is_empty() || args.only.contains(&p);
     // Scale first, while this process is small: its resident memory is the figure.
-    if args.skip_scale || !runs(Part::Scale) {
+    if pg.is_some() {
+        r.scale_skipped = Some(pg::SCALE_SKIPPED);
+        if !args.skip_scale && runs(Part::Scale) {
+            eprintln!("scale: skipped ({})", pg::SCALE_SKIPPED);
+        }
+    } else if args.skip_scale || !runs(Part::Scale) {
         eprintln!("scale: skipped (--skip-scale)");
     } else {
         let s = scale::measure(
@@ -179,7 +204,15 @@ fn run(args: Args) -> Result<()> {
 
     // The main server: transport baseline, delivery, submissions.
     if runs(Part::Load) {
-        load_phases(&client, root.path(), &args, warmup, window, &mut r)?;
+        load_phases(
+            &client,
+            root.path(),
+            pg.as_ref(),
+            &args,
+            warmup,
+            window,
+            &mut r,
+        )?;
     }
 
     // Sweep: the library on stores of its own.
@@ -199,7 +232,8 @@ fn run(args: Args) -> Result<()> {
         } else {
             Duration::from_secs(1)
         };
-        let s = client.block_on(sweep::measure(&dir, open, rounds, cache, settle))?;
+        let store = sweep::open_store(&dir, open, cache, pg.as_ref())?;
+        let s = client.block_on(sweep::measure(store, open, rounds, settle))?;
         eprintln!(
             "sweep: {} open, built in {:.1} s, tick {:.3} ms (in writer {:.3} ms), scanned {:?}",
             s.open, s.build_secs, s.tick_ms, s.sweep_in_writer_ms, s.scanned
@@ -222,6 +256,9 @@ fn run(args: Args) -> Result<()> {
             b,
         ));
     }
+    if let Some(pg) = pg {
+        pg.stop()?;
+    }
     r.total = total.elapsed();
     r.loadavg_end = host::loadavg();
     r.evaluate();
@@ -234,16 +271,22 @@ fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Baseline, delivery, submissions and Blue Cards on one fresh server.
+/// Baseline, delivery, submissions and Blue Cards on one fresh server (on postgres: on a
+/// fresh database of the run's cluster, `bench_main`).
 fn load_phases(
     client: &tokio::runtime::Runtime,
     root: &Path,
+    pg: Option<&pg::Postgres>,
     args: &Args,
     warmup: Duration,
     window: Duration,
     r: &mut Report,
 ) -> Result<()> {
-    let server = Server::start(env::config(root, root.join("main").join("data")))?;
+    let mut config = env::config(root, root.join("main").join("data"));
+    if let Some(pg) = pg {
+        config.store.postgres.url = Some(pg.database("main")?);
+    }
+    let server = Server::start(config)?;
     let ep = Endpoint::new(root, server.addr)?;
     client.block_on(env::first_health_ok(&ep, server.started))?;
     client.block_on(load::check_once(&ep, Rpc::Submit))?;

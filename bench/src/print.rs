@@ -26,6 +26,20 @@ pub fn header(r: &Report) {
         m["store_engine"].as_str().unwrap_or("?"),
         m["loadavg_at_start"].as_str().unwrap_or("?"),
     );
+    let pg = &m["postgres"];
+    if pg.is_object() {
+        println!(
+            "postgres: {} (own throwaway cluster on this machine, TCP 127.0.0.1); fsync {}, \
+             synchronous_commit {}, full_page_writes {}, wal_sync_method {}, shared_buffers {}; \
+             one database per store",
+            pg["server_version"].as_str().unwrap_or("?"),
+            pg["fsync"].as_str().unwrap_or("?"),
+            pg["synchronous_commit"].as_str().unwrap_or("?"),
+            pg["full_page_writes"].as_str().unwrap_or("?"),
+            pg["wal_sync_method"].as_str().unwrap_or("?"),
+            pg["shared_buffers"].as_str().unwrap_or("?"),
+        );
+    }
     println!(
         "phases: {:.0} s measured after {:.1} s warm-up; each client its own TCP+TLS connection; \
          submit request {} B, Blue Card {} B (protobuf){}",
@@ -152,6 +166,10 @@ pub fn print(r: &Report) {
             format!("{:?}", large.breaches)
         );
     }
+    if let Some(why) = r.scale_skipped {
+        println!();
+        println!("scale: {why}");
+    }
     if let Some(s) = &r.scale {
         println!();
         println!("scale: {} requests", s.built.requests);
@@ -210,12 +228,22 @@ pub fn print(r: &Report) {
 /// CPU per phase, in cores (of the machine's), by thread role.
 fn print_cpu(r: &Report) {
     println!();
+    // With postgres, the database's processes get a column of their own.
+    let db = r
+        .rows
+        .iter()
+        .any(|row| row.cpu.as_ref().is_some_and(|c| c.database.is_some()));
     println!(
         "CPU during each window, in cores: this process by thread role, then the other processes \
-         of the machine; disk = bytes written to the machine's disks per OK call"
+         of the machine{}; disk = bytes written to the machine's disks per OK call",
+        if db {
+            " (database = the PostgreSQL server's processes, not in others)"
+        } else {
+            ""
+        }
     );
     println!(
-        "{:<34} {:>4} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9}",
+        "{:<34} {:>4} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9}{}",
         "phase",
         "conc",
         "server",
@@ -226,13 +254,14 @@ fn print_cpu(r: &Report) {
         "clients",
         "total",
         "others",
-        "disk B"
+        "disk B",
+        if db { " database" } else { "" }
     );
     for row in &r.rows {
         let Some(c) = &row.cpu else { continue };
         let g = |k: &str| c.cores.get(k).copied().unwrap_or(0.0);
         println!(
-            "{:<34} {:>4} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>9.0}",
+            "{:<34} {:>4} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>9.0}{}",
             match row.section {
                 "baseline" => format!("{} (baseline)", row.name),
                 _ => row.name.clone(),
@@ -247,6 +276,7 @@ fn print_cpu(r: &Report) {
             c.process,
             c.others,
             c.write_bytes as f64 / row.count.max(1) as f64,
+            c.database.map(|d| format!(" {d:>8.2}")).unwrap_or_default(),
         );
     }
 }

@@ -1,6 +1,7 @@
 //! The sweep: is a tick's cost the number of due clocks, not the number of open ones?
 //!
-//! Uses the library directly on a sled store of its own: open deadlines are made by the
+//! Uses the library directly on a store of its own (a directory of the run's engine, or a
+//! database of its own with `--engine postgres`): open deadlines are made by the
 //! deadline engine itself (`Deadlines::on_event` for synthetic assistance requests, 2,000
 //! cases per store command; each NORMAL request opens two clocks, `assistance.receipt` and
 //! `assistance.response`), spread over the next year. Then, in each round, 100 requests
@@ -116,21 +117,35 @@ async fn add_cases(
     Ok(())
 }
 
-/// Builds a store with about `open` open deadlines under `dir`, then measures `rounds`
-/// ticks with 100 due items each.
-pub async fn measure(
+/// A fresh, empty store for the sweep measurement with `open` deadlines: under `dir` with
+/// the run's embedded engine, or on a database of its own (`bench_sweep_<open>`) when the
+/// run has a PostgreSQL cluster (`--engine postgres`).
+pub fn open_store(
     dir: &Path,
     open: usize,
-    rounds: usize,
     cache_bytes: u64,
+    pg: Option<&crate::pg::Postgres>,
+) -> Result<Store> {
+    let keys = Arc::new(KeyRing::generate());
+    match pg {
+        Some(pg) => pg.open_store(&format!("sweep_{open}"), keys),
+        None => Ok(lacznik::store::open(
+            dir,
+            crate::env::engine(),
+            cache_bytes,
+            keys,
+        )?),
+    }
+}
+
+/// Builds about `open` open deadlines in `store` (fresh, from [`open_store`]), then
+/// measures `rounds` ticks with 100 due items each; closes the store at the end.
+pub async fn measure(
+    store: Store,
+    open: usize,
+    rounds: usize,
     settle: Duration,
 ) -> Result<SweepStore> {
-    let store = lacznik::store::open(
-        dir,
-        crate::env::engine(),
-        cache_bytes,
-        Arc::new(KeyRing::generate()),
-    )?;
     let deadlines = Arc::new(Deadlines::new(RuleSet::builtin(), Feeds::default()));
     let built = Instant::now();
     // Clocks per case, from one case (2 for a NORMAL request under the built-in rules).
@@ -146,7 +161,8 @@ pub async fn measure(
     })
     .await?;
     let build_secs = built.elapsed().as_secs_f64();
-    // Let sled's background flusher catch up with the build before anything is timed.
+    // Let the engine's background work (sled's flusher, fjall's compactions) catch up with
+    // the build before anything is timed.
     store.execute(|_| Ok::<(), StoreError>(())).await?;
     tokio::time::sleep(settle).await;
     let t = Instant::now();

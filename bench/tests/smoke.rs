@@ -5,8 +5,10 @@
 
 use std::process::Command;
 
-#[test]
-fn bench_smoke_run_reports_every_section() {
+use serde_json::Value;
+
+/// Runs `lacznik-bench --smoke` with `args` and returns its JSON.
+fn run_smoke(args: &[&str]) -> Value {
     let dir = tempfile::Builder::new()
         .prefix("lacznik-bench-smoke-")
         .tempdir()
@@ -14,42 +16,50 @@ fn bench_smoke_run_reports_every_section() {
     let json = dir.path().join("bench.json");
     let out = Command::new(env!("CARGO_BIN_EXE_lacznik-bench"))
         .arg("--smoke")
+        .args(args)
         .arg("--json")
         .arg(&json)
         .output()
         .expect("run lacznik-bench");
     assert!(
         out.status.success(),
-        "lacznik-bench --smoke failed ({}):\n{}\n{}",
+        "lacznik-bench --smoke {args:?} failed ({}):\n{}\n{}",
         out.status,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     let text = std::fs::read_to_string(&json).expect("JSON written");
-    drop(dir);
-    let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    serde_json::from_str(&text).expect("valid JSON")
+}
 
-    let positive = |x: &serde_json::Value, what: &str| {
-        let n = x
-            .as_f64()
-            .unwrap_or_else(|| panic!("{what}: not a number in {x}"));
-        assert!(n > 0.0, "{what} = {n}, expected > 0");
-    };
-    let rows = |section: &str, concurrencies: &[u64]| {
-        let rows = v[section]
-            .as_array()
-            .unwrap_or_else(|| panic!("section {section} missing"));
-        let got: Vec<u64> = rows
-            .iter()
-            .map(|r| r["concurrency"].as_u64().expect("concurrency"))
-            .collect();
-        assert_eq!(got, concurrencies, "{section}: concurrencies");
-        for r in rows {
-            positive(&r["throughput_per_s"], &format!("{section} throughput"));
-            positive(&r["p50_ms"], &format!("{section} p50"));
-            assert_eq!(r["errors"], 0, "{section}: errors: {}", r["first_error"]);
-        }
-    };
+fn positive(x: &Value, what: &str) {
+    let n = x
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what}: not a number in {x}"));
+    assert!(n > 0.0, "{what} = {n}, expected > 0");
+}
+
+/// The rows of a load section: these concurrencies, each with calls and no errors.
+fn rows(v: &Value, section: &str, concurrencies: &[u64]) {
+    let rows = v[section]
+        .as_array()
+        .unwrap_or_else(|| panic!("section {section} missing"));
+    let got: Vec<u64> = rows
+        .iter()
+        .map(|r| r["concurrency"].as_u64().expect("concurrency"))
+        .collect();
+    assert_eq!(got, concurrencies, "{section}: concurrencies");
+    for r in rows {
+        positive(&r["throughput_per_s"], &format!("{section} throughput"));
+        positive(&r["p50_ms"], &format!("{section} p50"));
+        assert_eq!(r["errors"], 0, "{section}: errors: {}", r["first_error"]);
+    }
+}
+
+#[test]
+fn bench_smoke_run_reports_every_section() {
+    let v = run_smoke(&[]);
+    let rows = |section: &str, concurrencies: &[u64]| rows(&v, section, concurrencies);
     rows("baseline", &[1, 16, 64]);
     rows("submit", &[1, 16, 64]);
     rows("card", &[64]);
@@ -96,4 +106,22 @@ fn bench_smoke_run_reports_every_section() {
     let targets = v["targets"].as_array().expect("targets");
     assert!(targets.len() >= 8, "targets: {targets:?}");
     assert!(v["meta"]["machine"]["nproc"].as_u64().unwrap_or(0) >= 1);
+}
+
+/// `--engine postgres`: the run starts its own durable PostgreSQL cluster and puts every store
+/// in a database of it; the JSON has the submit rows, says which PostgreSQL with fsync on,
+/// and why there is no scale phase. Only the load phases, to keep the suite fast.
+#[test]
+fn bench_smoke_postgres_reports_the_submit_rows() {
+    let v = run_smoke(&["--engine", "postgres", "--skip-scale", "--only", "load"]);
+    rows(&v, "submit", &[1, 16, 64]);
+    rows(&v, "card", &[64]);
+    let m = &v["meta"]["machine"];
+    assert_eq!(m["store_engine"], "postgres");
+    let pg = &m["postgres"];
+    assert!(pg["server_version"].is_string(), "postgres version: {pg}");
+    assert_eq!(pg["fsync"], "on");
+    assert_eq!(pg["synchronous_commit"], "on");
+    assert_eq!(v["scale"]["skipped"], true, "scale: {}", v["scale"]);
+    assert!(v["submit"][2]["cpu_cores"]["database"].is_number());
 }

@@ -28,6 +28,14 @@ pub enum PgError {
         /// The operating system's error.
         source: io::Error,
     },
+    /// A database name given to [`crate::PgCluster::create_database`] is not a plain
+    /// identifier.
+    BadName {
+        /// The name as given.
+        name: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
     /// A PostgreSQL program failed or the server did not come up.
     Failed {
         /// What was being done (the command).
@@ -54,6 +62,9 @@ impl fmt::Display for PgError {
                     f,
                     "). Install it with `apt-get install -y postgresql` (scripts/test does so when it is missing)"
                 )
+            }
+            PgError::BadName { name, reason } => {
+                write!(f, "database name {name:?}: {reason}")
             }
             PgError::Io { context, source } => write!(f, "{context}: {source}"),
             PgError::Failed { what, detail } => write!(f, "{what} failed:\n{detail}"),

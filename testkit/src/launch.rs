@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::binaries::command_exists;
 use crate::error::{describe_output, io_err};
 use crate::process::process_alive;
-use crate::{DATABASE, PgCluster, PgError, USER};
+use crate::{PgCluster, PgError, USER};
 
 /// How long a server may take to accept connections (crash recovery included) before the
 /// start counts as failed; generous because CI compiles on the same two cores.
@@ -170,7 +170,8 @@ impl PgCluster {
         lines.first()?.trim().parse().ok()
     }
 
-    pub(crate) fn create_database(&self) -> Result<(), PgError> {
+    /// Runs `createdb` for `name` (already checked by the caller) over the cluster's socket.
+    pub(crate) fn createdb(&self, name: &str) -> Result<(), PgError> {
         // A client; it runs as whoever we are (root may connect, only the server may not).
         let program = [self.bins.join("createdb"), PathBuf::from("createdb")]
             .into_iter()
@@ -181,13 +182,13 @@ impl PgCluster {
             .arg(&self.socket_dir)
             .arg("-p")
             .arg(self.port.to_string())
-            .args(["-U", USER, DATABASE])
+            .args(["-U", USER, name])
             .stdin(Stdio::null())
             .output();
         match &out {
             Ok(o) if o.status.success() => Ok(()),
             _ => Err(PgError::Failed {
-                what: format!("{} {DATABASE}", program.display()),
+                what: format!("{} {name}", program.display()),
                 detail: format!(
                     "{}\n--- server log ---\n{}",
                     describe_output(&out),

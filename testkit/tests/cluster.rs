@@ -168,3 +168,29 @@ fn a_panicking_test_leaves_nothing_running() {
     assert!(!alive(pid), "postmaster {pid} survived a panic");
     assert!(!Path::new(&root).exists(), "{} left behind", root.display());
 }
+
+#[test]
+fn create_database_gives_a_separate_empty_database() {
+    let pg = PgCluster::start().unwrap();
+    let url = pg.create_database("bench_one").unwrap();
+    assert_eq!(url, pg.url_of("bench_one"));
+    let mut c = connect(&url);
+    let name: String = c
+        .query_one("select current_database()", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(name, "bench_one");
+    c.batch_execute("create table only_here ()").unwrap();
+    let found: i64 = connect(&pg.url())
+        .query_one(
+            "select count(*) from pg_tables where tablename = 'only_here'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(found, 0, "a table of bench_one is visible in lacznik");
+    let again = pg.create_database("bench_one").unwrap_err();
+    assert!(again.to_string().contains("already exists"), "{again}");
+    let bad = pg.create_database("Robert'); drop").unwrap_err();
+    assert!(bad.to_string().contains("database name"), "{bad}");
+}
