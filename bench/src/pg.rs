@@ -10,7 +10,7 @@
 //! a fresh database of its own.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use lacznik::crypto::KeyRing;
@@ -84,11 +84,7 @@ impl Postgres {
     /// Opens a store (and its writer) on the fresh database `bench_<purpose>`, as the server
     /// does with `store.engine = "postgres"`: for phases that use the library directly.
     pub fn open_store(&self, purpose: &str, keys: Arc<KeyRing>) -> Result<Store> {
-        let settings = PgSettings {
-            url: self.database(purpose)?,
-            password: None,
-            lock_wait: Duration::from_secs(5),
-        };
+        let settings = PgSettings::new(self.database(purpose)?);
         lacznik::store::open_postgres(&settings, keys)
             .with_context(|| format!("open a postgres store on {}", settings.url))
     }
