@@ -22,6 +22,7 @@
 //! it as a standby ([`PgEngine::open_when_active`]); offline commands are refused as
 //! [`StoreError::Locked`] while a node is active ([`PgEngine::open`]).
 
+mod cache;
 pub mod election;
 mod overlay;
 mod settings;
@@ -39,12 +40,12 @@ pub use election::Candidacy;
 use election::{HEARTBEAT, become_active, heartbeat, lock_node, wait_for_turn};
 use overlay::Overlay;
 pub use settings::PgSettings;
-use sql::{commit, migrate, reader};
+use sql::{CommitStatements, commit, migrate, reader};
 
 /// Schema version this build creates and understands.
 pub const SCHEMA_VERSION: i32 = 1;
 /// Reader connections (reads of handlers, streams and the writer's own lookups).
-const READERS: usize = 4;
+const READERS: usize = 8;
 
 /// A read, answered by one of the reader threads.
 pub(super) enum Read {
@@ -75,6 +76,8 @@ pub struct PgEngine {
     /// Disconnects when the committer has closed its session.
     closed: Mutex<Option<Receiver<()>>>,
     committer: Arc<Committer>,
+    /// Committed values this node wrote or read (`cache`).
+    cache: Mutex<cache::Cache>,
 }
 
 impl Drop for PgEngine {
@@ -134,10 +137,18 @@ impl Committer {
             election::confirmed(Some(started.elapsed()));
         }
         let mut lost = false;
+        let mut statements = None;
         loop {
             match jobs.recv_timeout(HEARTBEAT) {
                 Ok((writes, answer)) => {
-                    let r = commit(&mut c, &writes);
+                    let r = match &statements {
+                        Some(st) => commit(&mut c, st, &writes),
+                        None => CommitStatements::prepare(&mut c).and_then(|st| {
+                            let r = commit(&mut c, &st, &writes);
+                            statements = Some(st);
+                            r
+                        }),
+                    };
                     if r.is_ok() {
                         election::confirmed(None);
                     }
@@ -229,6 +240,7 @@ impl PgEngine {
             commits: Mutex::new(Some(commits)),
             closed: Mutex::new(Some(done)),
             committer,
+            cache: Mutex::new(cache::Cache::default()),
         })
     }
 
@@ -260,7 +272,19 @@ impl Engine for PgEngine {
         if let Some(pending) = self.overlay().get(key) {
             return Ok(pending);
         }
-        Ok(self.rows(Read::Get(key.to_vec()))?.pop().map(|(_, v)| v))
+        let generation = {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(known) = cache.get(key) {
+                return Ok(known);
+            }
+            cache.generation()
+        };
+        let found = self.rows(Read::Get(key.to_vec()))?.pop().map(|(_, v)| v);
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .offer(generation, key, found.clone());
+        Ok(found)
     }
 
     fn scan(&self, start: &[u8], end: &[u8], limit_n: usize) -> Result<Vec<Entry>, StoreError> {
@@ -348,11 +372,15 @@ impl Engine for PgEngine {
         }
         let (answer, committed) = channel();
         commits
-            .send((writes, answer))
+            .send((writes.clone(), answer))
             .map_err(|_| StoreError::Closed)?;
         committed.recv().map_err(|_| StoreError::Closed)??;
-        // Committed: the database answers for these keys now. Keys written again while
-        // the commit ran are in `queued`, which reads consult first.
+        // Committed: the cache (then the database) answers for these keys now. Keys written
+        // again while the commit ran are in `queued`, which reads consult first.
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .committed(writes.iter());
         self.overlay().committing = Arc::default();
         Ok(())
     }

@@ -21,6 +21,10 @@ pub(super) fn migrate(c: &mut Client) -> Result<(), StoreError> {
              id integer PRIMARY KEY CHECK (id = 1), addr text NOT NULL, since timestamptz NOT NULL);",
     )
     .map_err(|e| pg_err("create schema", &e))?;
+    // Values arrive sealed (encrypted): compressing them is wasted work on every write.
+    // EXTERNAL keeps large values out of line without trying to compress them.
+    t.batch_execute("ALTER TABLE lacznik_kv ALTER COLUMN v SET STORAGE EXTERNAL")
+        .map_err(|e| pg_err("set storage", &e))?;
     let found: Option<i32> = t
         .query_opt("SELECT max(version) FROM lacznik_schema", &[])
         .map_err(|e| pg_err("read schema version", &e))?
@@ -45,8 +49,35 @@ pub(super) fn migrate(c: &mut Client) -> Result<(), StoreError> {
     t.commit().map_err(|e| pg_err("commit schema", &e))
 }
 
+/// The committer's statements, prepared once per session: a statement sent as text is
+/// parsed, planned and described again on every call (two round trips instead of one).
+pub(super) struct CommitStatements {
+    upsert: postgres::Statement,
+    delete: postgres::Statement,
+}
+
+impl CommitStatements {
+    pub(super) fn prepare(c: &mut Client) -> Result<CommitStatements, StoreError> {
+        Ok(CommitStatements {
+            upsert: c
+                .prepare(
+                    "INSERT INTO lacznik_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+                     ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
+                )
+                .map_err(|e| pg_err("prepare write", &e))?,
+            delete: c
+                .prepare("DELETE FROM lacznik_kv WHERE k = ANY($1)")
+                .map_err(|e| pg_err("prepare delete", &e))?,
+        })
+    }
+}
+
 /// Writes `writes` (the final state of each key) in one transaction and commits it.
-pub(super) fn commit(c: &mut Client, writes: &super::Writes) -> Result<(), StoreError> {
+pub(super) fn commit(
+    c: &mut Client,
+    statements: &CommitStatements,
+    writes: &super::Writes,
+) -> Result<(), StoreError> {
     let (mut put_k, mut put_v, mut del) = (Vec::new(), Vec::new(), Vec::new());
     for (k, v) in writes {
         match v {
@@ -59,62 +90,83 @@ pub(super) fn commit(c: &mut Client, writes: &super::Writes) -> Result<(), Store
     }
     let mut t = c.transaction().map_err(|e| pg_err("begin", &e))?;
     if !put_k.is_empty() {
-        t.execute(
-            "INSERT INTO lacznik_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
-             ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
-            &[&put_k, &put_v],
-        )
-        .map_err(|e| pg_err("write", &e))?;
+        t.execute(&statements.upsert, &[&put_k, &put_v])
+            .map_err(|e| pg_err("write", &e))?;
     }
     if !del.is_empty() {
-        t.execute("DELETE FROM lacznik_kv WHERE k = ANY($1)", &[&del])
+        t.execute(&statements.delete, &[&del])
             .map_err(|e| pg_err("delete", &e))?;
     }
     t.commit().map_err(|e| pg_err("commit", &e))
 }
 
+/// A reader's statements, prepared once per connection (see [`CommitStatements`]).
+struct ReadStatements {
+    get: postgres::Statement,
+    scan: postgres::Statement,
+    last: postgres::Statement,
+}
+
+impl ReadStatements {
+    fn prepare(c: &mut Client) -> Result<ReadStatements, StoreError> {
+        let p = |c: &mut Client, sql: &str| c.prepare(sql).map_err(|e| pg_err("prepare read", &e));
+        Ok(ReadStatements {
+            get: p(c, "SELECT k, v FROM lacznik_kv WHERE k = $1")?,
+            scan: p(
+                c,
+                "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3",
+            )?,
+            last: p(
+                c,
+                "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k DESC LIMIT $3",
+            )?,
+        })
+    }
+}
+
 pub(super) fn reader(mut client: Client, settings: &PgSettings, jobs: &Mutex<Receiver<Job>>) {
+    let mut statements = ReadStatements::prepare(&mut client).ok();
     loop {
         let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
         let Ok((read, answer)) = job else {
             return;
         };
-        if client.is_closed() {
+        if client.is_closed() || statements.is_none() {
             // The database restarted or the connection broke: try once more per read.
-            match settings.connect() {
-                Ok(c) => client = c,
+            match settings
+                .connect()
+                .and_then(|mut c| ReadStatements::prepare(&mut c).map(|s| (c, s)))
+            {
+                Ok((c, s)) => {
+                    client = c;
+                    statements = Some(s);
+                }
                 Err(e) => {
                     let _ = answer.send(Err(e));
                     continue;
                 }
             }
         }
-        let _ = answer.send(run_read(&mut client, read));
+        let Some(st) = &statements else { continue };
+        let _ = answer.send(run_read(&mut client, st, read));
     }
 }
 
-fn run_read(c: &mut Client, read: Read) -> Result<Answer, StoreError> {
+fn run_read(c: &mut Client, st: &ReadStatements, read: Read) -> Result<Answer, StoreError> {
     let rows = |r: Vec<postgres::Row>| -> Vec<Entry> {
         r.into_iter().map(|row| (row.get(0), row.get(1))).collect()
     };
     Ok(match read {
         Read::Get(k) => Answer::Rows(rows(
-            c.query("SELECT k, v FROM lacznik_kv WHERE k = $1", &[&k])
-                .map_err(|e| pg_err("get", &e))?,
+            c.query(&st.get, &[&k]).map_err(|e| pg_err("get", &e))?,
         )),
         Read::Scan(start, end, limit) => Answer::Rows(rows(
-            c.query(
-                "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3",
-                &[&start, &end, &limit],
-            )
-            .map_err(|e| pg_err("scan", &e))?,
+            c.query(&st.scan, &[&start, &end, &limit])
+                .map_err(|e| pg_err("scan", &e))?,
         )),
         Read::LastBefore(start, end, limit) => Answer::Rows(rows(
-            c.query(
-                "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k DESC LIMIT $3",
-                &[&start, &end, &limit],
-            )
-            .map_err(|e| pg_err("last", &e))?,
+            c.query(&st.last, &[&start, &end, &limit])
+                .map_err(|e| pg_err("last", &e))?,
         )),
         Read::Size => {
             let n: i64 = c

@@ -1,0 +1,91 @@
+//! Committed values this node wrote or read, kept so that the single writer does not pay a
+//! database round trip for every key it reads (the audit chain's head, a record it just
+//! wrote, a clock): on the embedded engines those reads are memory reads, and with one
+//! writer thread the round trips would add up to the node's throughput limit.
+//!
+//! Coherent because the node holding the engine is the only writer of the database: the
+//! election's fence (`election`) guarantees no other node commits while this engine lives,
+//! so nothing can change a cached value behind its back. Absent keys are cached too. A read
+//! that raced with a commit is not cached (its answer may predate the commit): every commit
+//! bumps a generation, and a read's result is kept only if none happened while it ran.
+//!
+//! Bounded: when it holds more than [`MAX_ENTRIES`] keys or [`MAX_BYTES`] bytes it starts
+//! over empty (simple, and the hot keys come back with the next reads).
+
+use std::collections::HashMap;
+
+/// Most keys kept.
+pub const MAX_ENTRIES: usize = 200_000;
+/// Most bytes of keys and values kept.
+pub const MAX_BYTES: usize = 64 << 20;
+
+/// See the module docs.
+#[derive(Default)]
+pub(super) struct Cache {
+    values: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    bytes: usize,
+    generation: u64,
+}
+
+impl Cache {
+    /// The committed state of `key` if known: `Some(None)` for "known absent".
+    pub(super) fn get(&self, key: &[u8]) -> Option<Option<Vec<u8>>> {
+        self.values.get(key).cloned()
+    }
+
+    /// The generation to hand back to [`Cache::offer`] after a database read.
+    pub(super) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Keeps what a database read found, unless a commit happened since `generation`.
+    pub(super) fn offer(&mut self, generation: u64, key: &[u8], value: Option<Vec<u8>>) {
+        if generation == self.generation {
+            self.put(key.to_vec(), value);
+        }
+    }
+
+    /// Records what a commit wrote (values and deletions), before the overlay lets go.
+    pub(super) fn committed<'a>(
+        &mut self,
+        writes: impl IntoIterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
+    ) {
+        self.generation += 1;
+        for (k, v) in writes {
+            self.put(k.clone(), v.clone());
+        }
+    }
+
+    fn put(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+        let size = key.len() + value.as_ref().map_or(0, Vec::len);
+        if self.values.len() >= MAX_ENTRIES || self.bytes + size > MAX_BYTES {
+            self.values.clear();
+            self.bytes = 0;
+        }
+        if let Some(old) = self.values.insert(key.clone(), value) {
+            self.bytes -= key.len() + old.map_or(0, |v| v.len());
+        }
+        self.bytes += size;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cache;
+
+    #[test]
+    fn a_read_that_raced_a_commit_is_not_kept_and_commits_always_are() {
+        let mut c = Cache::default();
+        let g = c.generation();
+        c.committed([(&b"k".to_vec(), &Some(b"new".to_vec()))]);
+        c.offer(g, b"k", Some(b"old".to_vec()));
+        assert_eq!(c.get(b"k"), Some(Some(b"new".to_vec())));
+        let g = c.generation();
+        c.offer(g, b"absent", None);
+        assert_eq!(c.get(b"absent"), Some(None));
+        c.committed([(&b"absent".to_vec(), &Some(b"v".to_vec()))]);
+        assert_eq!(c.get(b"absent"), Some(Some(b"v".to_vec())));
+        c.committed([(&b"k".to_vec(), &None)]);
+        assert_eq!(c.get(b"k"), Some(None));
+    }
+}
