@@ -52,6 +52,7 @@ pub mod monitoring;
 pub mod offline;
 pub mod people;
 pub mod pki;
+pub mod receipt;
 pub mod report;
 pub mod retention;
 pub mod server;

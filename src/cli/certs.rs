@@ -22,11 +22,20 @@ pub(super) enum CertsCommand {
         #[arg(long)]
         directory: Option<PathBuf>,
     },
-    /// (Re)issue one organisation's client certificate.
+    /// (Re)issue one organisation's client certificate, or (`--receipts`) the
+    /// receipt-signing certificate.
     Issue {
         /// Organisation id.
+        #[arg(
+            long,
+            required_unless_present = "receipts",
+            conflicts_with = "receipts"
+        )]
+        org: Option<OrgId>,
+        /// Renew the receipt-signing certificate and key (`receipts.pem`, `receipts.key`);
+        /// receipts signed before stay verifiable (each carries its own chain).
         #[arg(long)]
-        org: OrgId,
+        receipts: bool,
         /// Certificate directory.
         #[arg(long, default_value = "certs")]
         dir: PathBuf,
@@ -64,8 +73,16 @@ pub(super) fn certs(config: Config, command: CertsCommand) -> anyhow::Result<()>
                 dir.display()
             );
         }
-        CertsCommand::Issue { org, dir, days } => {
-            let path = pki::issue(&dir, &org, days)?;
+        CertsCommand::Issue {
+            org,
+            receipts,
+            dir,
+            days,
+        } => {
+            let path = match org {
+                Some(org) if !receipts => pki::issue(&dir, &org, days)?,
+                _ => pki::issue_receipts(&dir, days)?,
+            };
             println!("issued {}", path.display());
         }
         CertsCommand::Revoke { org, dir } => {

@@ -11,6 +11,7 @@ mod backup;
 mod certs;
 mod config;
 mod keys;
+mod receipt;
 mod serve;
 
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ use self::audit::AuditCommand;
 use self::certs::CertsCommand;
 use self::config::ConfigCommand;
 use self::keys::KeysCommand;
+use self::receipt::ReceiptCommand;
 use self::serve::ServeArgs;
 use crate::config::Config;
 use crate::server;
@@ -50,6 +52,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Receipts: check signed receipts offline (needs only the CA certificate).
+    Receipt {
+        #[command(subcommand)]
+        command: ReceiptCommand,
     },
     /// Data keys (encryption at rest).
     Keys {
@@ -127,6 +134,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if let Command::Receipt { command } = cli.command {
+        // Offline and configuration-free: a party checks receipts with the CA alone.
+        if !receipt::receipt(command)? {
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     if let Command::Report { command } = cli.command {
         // Like the client: a server's client, no server configuration.
         return crate::report::run(command);
@@ -135,7 +149,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::serve(config, args),
         Command::Certs { command } => certs::certs(config, command),
-        Command::Client(_) | Command::Report { .. } => Ok(()),
+        Command::Client(_) | Command::Report { .. } | Command::Receipt { .. } => Ok(()),
         Command::Audit { command } => audit::audit(config, command),
         Command::Backup { data, out } => backup::backup(config, data, out),
         Command::Restore {

@@ -4,7 +4,8 @@
 //!
 //! Layout of a certificate directory (see `certs/README.md`):
 //! `ca.pem`, `ca.key` (the dev CA and its key), `server.pem`, `server.key`,
-//! `<org-id>.pem`, `<org-id>.key` (one pair per organisation), `crl.pem` (revocations).
+//! `<org-id>.pem`, `<org-id>.key` (one pair per organisation), `crl.pem` (revocations),
+//! `receipts.pem`, `receipts.key` (the receipt-signing certificate, [`receipts`]).
 //!
 //! Identity convention: a client certificate names its organisation with exactly one URI
 //! subject alternative name `urn:lacznik:org:<org-id>` (see [`crate::identity`]).
@@ -23,6 +24,9 @@ use time::{Duration, OffsetDateTime};
 
 use crate::directory::{Directory, OrgId};
 use crate::identity::ORG_URI_PREFIX;
+
+mod receipts;
+pub use receipts::{DOCUMENT_SIGNING_OID, issue_receipts, receipts_paths};
 
 /// Errors while generating or reading development certificates.
 #[derive(Debug, thiserror::Error)]
@@ -300,7 +304,7 @@ pub fn load_ca(dir: &Path) -> Result<DevCa, PkiError> {
 }
 
 /// `lacznik certs init`: creates whatever of the layout is missing (CA, server certificate,
-/// one client certificate per organisation of `directory`) and keeps what exists, so it is
+/// receipt certificate, one client certificate per organisation of `directory`) and keeps what exists, so it is
 /// safe to run again after adding an organisation.
 pub fn init(dir: &Path, directory: &Directory) -> Result<InitReport, PkiError> {
     fs::create_dir_all(dir).map_err(|source| PkiError::Io {
@@ -318,6 +322,16 @@ pub fn init(dir: &Path, directory: &Directory) -> Result<InitReport, PkiError> {
         write(&sk, &s.key_pem, true)?;
         report.created.push(sc);
         report.created.push(sk);
+    }
+    let (rc, rk) = receipts_paths(dir);
+    if rc.exists() && rk.exists() {
+        report.kept.push(rc);
+    } else {
+        let r = ca.issue_receipts(Validity::days(825))?;
+        write(&rc, &r.cert_pem, false)?;
+        write(&rk, &r.key_pem, true)?;
+        report.created.push(rc);
+        report.created.push(rk);
     }
     for org in directory.iter() {
         let (c, k) = org_paths(dir, &org.id);
