@@ -120,11 +120,69 @@ pub enum Verdict {
     },
 }
 
-/// Recomputes the chain from the first entry.
+/// Recomputes the chain from the first entry (offline: nothing is appended meanwhile, so
+/// every stored entry must be covered by the head).
 pub fn verify(store: &Store) -> Result<Verdict, StoreError> {
+    let (entries, last_hash) = match walk(store, None)? {
+        Ok(end) => end,
+        Err(broken) => return Ok(broken),
+    };
+    match store.get_record::<Head>(keys::AUDIT_HEAD)? {
+        None if entries == 0 => Ok(Verdict::Intact { entries }),
+        Some(h) if h.seq == entries && h.hash == last_hash => Ok(Verdict::Intact { entries }),
+        Some(h) if h.seq != entries => Ok(Verdict::Broken {
+            seq: entries.min(h.seq) + 1,
+            reason: format!("the head records {} entries, {entries} are stored", h.seq),
+        }),
+        _ => Ok(Verdict::Broken {
+            seq: entries,
+            reason: format!("entry {entries} no longer matches the hash recorded in the head"),
+        }),
+    }
+}
+
+/// [`verify`] on a running server: the head is read first and the chain checked up to
+/// the entry it names, so entries appended while the check runs are neither blamed nor
+/// checked (the next run covers them).
+pub fn verify_live(store: &Store) -> Result<Verdict, StoreError> {
+    let head = store.get_record::<Head>(keys::AUDIT_HEAD)?.unwrap_or(Head {
+        seq: 0,
+        hash: [0; 32],
+    });
+    let (entries, last_hash) = match walk(store, Some(head.seq))? {
+        Ok(end) => end,
+        Err(broken) => return Ok(broken),
+    };
+    Ok(if entries != head.seq {
+        Verdict::Broken {
+            seq: entries + 1,
+            reason: format!(
+                "the head records {} entries, {entries} are stored",
+                head.seq
+            ),
+        }
+    } else if entries > 0 && last_hash != head.hash {
+        Verdict::Broken {
+            seq: entries,
+            reason: format!("entry {entries} no longer matches the hash recorded in the head"),
+        }
+    } else {
+        Verdict::Intact { entries }
+    })
+}
+
+/// Walks the chain from entry 1 (up to `upto` if given): the number of entries and the
+/// last one's hash, or the first break.
+fn walk(store: &Store, upto: Option<u64>) -> Result<Result<(u64, [u8; 32]), Verdict>, StoreError> {
     let mut expected = 1u64;
     let mut prev_hash = [0u8; 32];
-    let (mut start, end) = keys::audit_from(1);
+    let (mut start, end) = match upto {
+        Some(n) => (
+            keys::audit_from(1).0,
+            keys::audit_from(n.saturating_add(1)).0,
+        ),
+        None => keys::audit_from(1),
+    };
     loop {
         let batch = store.scan(&start, &end, 1024)?;
         let Some((last_key, _)) = batch.last() else {
@@ -135,52 +193,40 @@ pub fn verify(store: &Store) -> Result<Verdict, StoreError> {
         for (k, bytes) in batch {
             let seq = keys::trailing_u64(&k).unwrap_or(0);
             if seq != expected {
-                return Ok(Verdict::Broken {
+                return Ok(Err(Verdict::Broken {
                     seq: expected,
                     reason: format!("entry {expected} is missing (next stored entry is {seq})"),
-                });
+                }));
             }
             let entry: AuditEntry = match codec::decode(&k, &bytes) {
                 Ok(e) => e,
                 Err(e) => {
-                    return Ok(Verdict::Broken {
+                    return Ok(Err(Verdict::Broken {
                         seq,
                         reason: format!("entry cannot be decoded: {e}"),
-                    });
+                    }));
                 }
             };
             if entry.seq != seq {
-                return Ok(Verdict::Broken {
+                return Ok(Err(Verdict::Broken {
                     seq,
                     reason: format!("entry says it is {} but is stored as {seq}", entry.seq),
-                });
+                }));
             }
             if entry.prev_hash != prev_hash {
                 let culprit = seq.saturating_sub(1).max(1);
-                return Ok(Verdict::Broken {
+                return Ok(Err(Verdict::Broken {
                     seq: culprit,
                     reason: format!(
                         "entry {culprit} no longer matches the hash that entry {seq} recorded for it"
                     ),
-                });
+                }));
             }
             prev_hash = Sha256::digest(&bytes).into();
             expected += 1;
         }
     }
-    let entries = expected - 1;
-    match store.get_record::<Head>(keys::AUDIT_HEAD)? {
-        None if entries == 0 => Ok(Verdict::Intact { entries }),
-        Some(h) if h.seq == entries && h.hash == prev_hash => Ok(Verdict::Intact { entries }),
-        Some(h) if h.seq != entries => Ok(Verdict::Broken {
-            seq: entries.min(h.seq) + 1,
-            reason: format!("the head records {} entries, {entries} are stored", h.seq),
-        }),
-        _ => Ok(Verdict::Broken {
-            seq: entries,
-            reason: format!("entry {entries} no longer matches the hash recorded in the head"),
-        }),
-    }
+    Ok(Ok((expected - 1, prev_hash)))
 }
 
 /// Every entry that names `case_id`, oldest first.

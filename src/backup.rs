@@ -17,7 +17,6 @@
 
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -261,99 +260,4 @@ fn fill(from: &Path, engine: &dyn crate::store::Engine) -> Result<u64, BackupErr
     engine.apply(batch)?;
     engine.flush()?;
     Ok(count)
-}
-
-/// Path of a data directory's control socket.
-pub fn socket_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("control.sock")
-}
-
-/// Serves `backup <path>` requests on the data directory's control socket until shutdown.
-#[cfg(unix)]
-pub async fn serve_control(store: Store, data_dir: PathBuf, mut stop: crate::shutdown::Shutdown) {
-    use std::os::unix::fs::PermissionsExt;
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-    let path = socket_path(&data_dir);
-    let _ = std::fs::remove_file(&path);
-    let listener = match tokio::net::UnixListener::bind(&path) {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!(error = %e, path = %path.display(), "control socket unavailable; online backups disabled");
-            return;
-        }
-    };
-    let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-    loop {
-        let stream = tokio::select! {
-            _ = stop.recv() => break,
-            r = listener.accept() => match r { Ok((s, _)) => s, Err(_) => continue },
-        };
-        let store = store.clone();
-        tokio::spawn(async move {
-            let (read, mut write) = stream.into_split();
-            let mut line = String::new();
-            let mut reader = tokio::io::BufReader::new(read);
-            if reader.read_line(&mut line).await.is_err() {
-                return;
-            }
-            let reply = match line.trim().strip_prefix("backup ") {
-                Some(target) => match snapshot(&store, Path::new(target)).await {
-                    Ok(s) => {
-                        tracing::info!(
-                            entries = s.entries,
-                            bytes = s.bytes,
-                            "online backup written"
-                        );
-                        format!("ok {} {}\n", s.entries, s.bytes)
-                    }
-                    Err(e) => format!("error {e}\n"),
-                },
-                None => "error unknown command\n".to_string(),
-            };
-            let _ = write.write_all(reply.as_bytes()).await;
-        });
-    }
-    let _ = std::fs::remove_file(&path);
-}
-
-/// `lacznik backup`: asks the running server through its control socket, or, with no
-/// server running, snapshots the directory itself.
-pub async fn backup(data_dir: &Path, out: &Path) -> Result<Summary, BackupError> {
-    let out = if out.is_absolute() {
-        out.to_path_buf()
-    } else {
-        std::env::current_dir().map_err(io(out))?.join(out)
-    };
-    #[cfg(unix)]
-    if let Ok(stream) = tokio::net::UnixStream::connect(socket_path(data_dir)).await {
-        use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-        let (read, mut write) = stream.into_split();
-        write
-            .write_all(format!("backup {}\n", out.display()).as_bytes())
-            .await
-            .map_err(io(&out))?;
-        let mut line = String::new();
-        tokio::io::BufReader::new(read)
-            .read_line(&mut line)
-            .await
-            .map_err(io(&out))?;
-        let mut parts = line.split_whitespace();
-        return match parts.next() {
-            Some("ok") => {
-                let entries = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-                let bytes = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-                Ok(Summary { entries, bytes })
-            }
-            _ => Err(BackupError::Invalid(format!(
-                "server refused: {}",
-                line.trim()
-            ))),
-        };
-    }
-    // No server: a key is not needed, values are copied sealed.
-    let store = crate::offline::open(data_dir, Arc::new(crate::crypto::KeyRing::generate()))
-        .map_err(|e| BackupError::Invalid(e.to_string()))?;
-    let s = snapshot(&store, &out).await;
-    let _ = store.close().await;
-    s
 }

@@ -42,6 +42,7 @@ pub mod client;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod control;
 pub mod crypto;
 pub mod deadlines;
 pub mod directory;

@@ -1,5 +1,7 @@
-//! `lacznik audit verify|show`: read the audit log of a data directory offline (server
-//! stopped), to check its hash chain or to list who touched a case.
+//! `lacznik audit verify|show`: check the audit log's hash chain or list who touched a
+//! case. With a server running on the data directory the question goes to it through the
+//! control socket (no need to stop the service); without one the directory is read
+//! offline.
 
 use std::path::PathBuf;
 
@@ -34,6 +36,9 @@ pub(super) fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()>
     match command {
         AuditCommand::Verify { data } => {
             let dir = data.unwrap_or(config.data_dir);
+            if let Some(lines) = block_on(crate::control::ask(&dir, "audit-verify"))? {
+                return online_verdict(&lines?);
+            }
             let verdict = block_on(async {
                 let store = crate::offline::open(&dir, ring)?;
                 let v = crate::audit::verify(&store);
@@ -54,12 +59,16 @@ pub(super) fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()>
         AuditCommand::Show { case, data } => {
             let dir = data.unwrap_or(config.data_dir);
             let case = case.trim().to_lowercase();
-            let entries = block_on(async {
-                let store = crate::offline::open(&dir, ring)?;
-                let e = crate::audit::of_case(&store, &case);
-                let _ = store.close().await;
-                anyhow::Ok(e?)
-            })??;
+            let entries = match block_on(crate::control::ask(&dir, &format!("audit-show {case}")))?
+            {
+                Some(lines) => online_entries(&lines?)?,
+                None => block_on(async {
+                    let store = crate::offline::open(&dir, ring)?;
+                    let e = crate::audit::of_case(&store, &case);
+                    let _ = store.close().await;
+                    anyhow::Ok(e?)
+                })??,
+            };
             println!(
                 "{:>8}  {:<30}  {:<22}  {:<30}  outcome",
                 "seq", "time", "organisation", "rpc"
@@ -82,4 +91,41 @@ pub(super) fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()>
             Ok(())
         }
     }
+}
+
+/// The running server's answer to `audit-verify`, printed as offline; exit 1 if broken.
+fn online_verdict(lines: &[String]) -> anyhow::Result<()> {
+    let last = lines
+        .last()
+        .map(String::as_str)
+        .unwrap_or("error no answer");
+    let mut words = last.splitn(4, ' ');
+    match (words.next(), words.next(), words.next(), words.next()) {
+        (Some("ok"), Some("intact"), Some(n), _) => {
+            println!("audit chain intact: {n} entries (checked by the running server)");
+            Ok(())
+        }
+        (Some("ok"), Some("broken"), Some(seq), reason) => {
+            println!(
+                "audit chain BROKEN at entry {seq}: {} (checked by the running server)",
+                reason.unwrap_or("")
+            );
+            std::process::exit(1);
+        }
+        _ => anyhow::bail!("the running server could not check the audit log: {last}"),
+    }
+}
+
+/// The running server's answer to `audit-show`: the entries it sent.
+fn online_entries(lines: &[String]) -> anyhow::Result<Vec<crate::audit::AuditEntry>> {
+    let Some((last, entries)) = lines.split_last() else {
+        anyhow::bail!("the running server sent no answer");
+    };
+    if !last.starts_with("ok") {
+        anyhow::bail!("the running server could not read the audit log: {last}");
+    }
+    entries
+        .iter()
+        .map(|l| serde_json::from_str(l).map_err(anyhow::Error::from))
+        .collect()
 }

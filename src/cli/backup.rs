@@ -10,7 +10,7 @@ use crate::config::Config;
 /// Writes the backup of `data` (default: the configured data directory) to `out`.
 pub(super) fn backup(config: Config, data: Option<PathBuf>, out: PathBuf) -> anyhow::Result<()> {
     let dir = data.unwrap_or(config.data_dir);
-    let s = block_on(crate::backup::backup(&dir, &out))??;
+    let s = block_on(crate::control::backup(&dir, &out))??;
     println!(
         "backup written to {}: {} entries, {} bytes",
         out.display(),

@@ -78,7 +78,7 @@ pub(super) async fn run(
         deadlines: app.deadlines.clone(),
     }));
     #[cfg(unix)]
-    tokio::spawn(crate::backup::serve_control(
+    tokio::spawn(crate::control::serve(
         app.store.clone(),
         app.config.data_dir.clone(),
         term_stop.clone(),

@@ -13,6 +13,7 @@ mod support;
 
 mod assistance;
 mod at_rest;
+mod audit_online;
 mod authorization;
 mod backup;
 mod blue_card;
