@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/lacznik/v1/assistance.proto",
         "proto/lacznik/v1/blue_card.proto",
         "proto/lacznik/v1/breach.proto",
+        "proto/lacznik/v1/receipt.proto",
     ];
     for proto in &protos {
         println!("cargo:rerun-if-changed={proto}");

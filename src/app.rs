@@ -35,6 +35,8 @@ pub struct App {
     pub deadlines: Arc<Deadlines>,
     /// Durable watermarks of the feeds (police streams, Blue Card inboxes, breach log).
     pub feeds: Feeds,
+    /// Signs and stores the receipts of events (README, "Receipts and evidence").
+    pub receipts: Arc<crate::receipt::Issuer>,
     /// Becomes `true` when the server shuts down, so streams end and let it drain.
     pub shutdown: crate::shutdown::Shutdown,
 }

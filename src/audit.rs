@@ -69,8 +69,18 @@ pub struct Record {
     pub outcome: String,
 }
 
+/// Where an appended entry sits: what a receipt cites so that a later rewrite of the log
+/// contradicts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The chain's hash after it (SHA-256 of the entry's stored bytes).
+    pub hash: [u8; 32],
+}
+
 /// Appends an entry inside a command (so it shares the command's atomic batch).
-pub fn append(txn: &mut Txn<'_>, r: Record) -> Result<u64, StoreError> {
+pub fn append(txn: &mut Txn<'_>, r: Record) -> Result<Position, StoreError> {
     let head = txn.get_record::<Head>(keys::AUDIT_HEAD)?.unwrap_or(Head {
         seq: 0,
         hash: [0; 32],
@@ -95,12 +105,17 @@ pub fn append(txn: &mut Txn<'_>, r: Record) -> Result<u64, StoreError> {
             hash,
         },
     )?;
-    Ok(entry.seq)
+    Ok(Position {
+        seq: entry.seq,
+        hash,
+    })
 }
 
 /// Appends an entry as a command of its own.
 pub async fn append_now(store: &Store, r: Record) -> Result<u64, StoreError> {
-    store.execute(move |txn| append(txn, r)).await
+    store
+        .execute(move |txn| append(txn, r).map(|p| p.seq))
+        .await
 }
 
 /// What verification found.

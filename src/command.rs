@@ -25,18 +25,39 @@ pub struct Ctx {
 
 /// Runs `command` on the writer at the clock's current instant, with the current call's
 /// audit entry (naming the case ids `ids` returns) in the same atomic batch; answers once
-/// the batch is durable. Every change-making operation goes through here.
+/// the batch is durable. Every change-making operation goes through here (or through
+/// [`execute_with_receipts`]).
 pub async fn execute<T, F, I>(app: &App, command: F, ids: I) -> Result<T, Error>
 where
     T: Send + 'static,
     F: FnOnce(&Ctx, &mut Txn<'_>, Timestamp) -> Result<T, Error> + Send + 'static,
     I: FnOnce(&T) -> Vec<String> + Send + 'static,
 {
+    let (out, _) = execute_with_receipts(app, command, ids, |_: &T| Vec::new()).await?;
+    Ok(out)
+}
+
+/// [`execute`], and a signed receipt for each event `events` names, made after the audit
+/// entry (whose position it cites) and stored in the same batch; returns them with the
+/// command's result.
+pub async fn execute_with_receipts<T, F, I, E>(
+    app: &App,
+    command: F,
+    ids: I,
+    events: E,
+) -> Result<(T, Vec<String>), Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&Ctx, &mut Txn<'_>, Timestamp) -> Result<T, Error> + Send + 'static,
+    I: FnOnce(&T) -> Vec<String> + Send + 'static,
+    E: FnOnce(&T) -> Vec<crate::receipt::Event> + Send + 'static,
+{
     let ctx = Ctx {
         deadlines: app.deadlines.clone(),
         feeds: app.feeds.clone(),
     };
     let clock = app.clock.clone();
+    let issuer = app.receipts.clone();
     let scope = crate::audit::scope::current();
     let audit = scope.clone();
     let out = app
@@ -44,10 +65,15 @@ where
         .execute(move |txn| {
             let now = clock.now();
             let out = command(&ctx, txn, now)?;
-            if let Some(s) = &audit {
-                s.write_ok(txn, now, &ids(&out))?;
+            let position = match &audit {
+                Some(s) => Some(s.write_ok(txn, now, &ids(&out))?),
+                None => None,
+            };
+            let mut receipts = Vec::new();
+            for event in events(&out) {
+                receipts.push(issuer.issue(txn, &event, now, position)?);
             }
-            Ok::<_, Error>(out)
+            Ok::<_, Error>((out, receipts))
         })
         .await?;
     if let Some(s) = scope {

@@ -66,6 +66,11 @@ pub struct TlsSection {
     pub key: Option<PathBuf>,
     /// CRL file; checked if it exists, re-read when it changes. Default `<dir>/crl.pem`.
     pub crl: Option<PathBuf>,
+    /// The receipt-signing certificate chain (certificate, then CA). Default
+    /// `<dir>/receipts.pem` (README, "Receipts and evidence").
+    pub receipts_cert: Option<PathBuf>,
+    /// The receipt-signing key (Ed25519, PKCS#8). Default `<dir>/receipts.key`.
+    pub receipts_key: Option<PathBuf>,
     /// Development mode: when the CA, server certificate and key are all missing, generate
     /// a development PKI in `dir` (loudly logged). Set to false in production.
     pub dev_pki: bool,
@@ -240,6 +245,8 @@ impl Default for TlsSection {
             cert: None,
             key: None,
             crl: None,
+            receipts_cert: None,
+            receipts_key: None,
             dev_pki: true,
             reload_secs: 5,
         }
@@ -417,6 +424,19 @@ impl Config {
     /// The deadline rules in force: the built-in profile with `[rules]` applied.
     pub fn rule_set(&self) -> Result<RuleSet, ConfigError> {
         RuleSet::with_overrides(&self.rules).map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    /// The receipt certificate and key after applying the `dir` convention.
+    pub fn receipt_paths(&self) -> (PathBuf, PathBuf) {
+        let t = &self.tls;
+        (
+            t.receipts_cert
+                .clone()
+                .unwrap_or_else(|| t.dir.join("receipts.pem")),
+            t.receipts_key
+                .clone()
+                .unwrap_or_else(|| t.dir.join("receipts.key")),
+        )
     }
 
     /// The TLS file paths after applying the `dir` convention.

@@ -53,6 +53,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
         let raw = d.submission(&req);
         let r = service::submit(&self.app, &caller.org, &raw, d.violations).await?;
         Ok(Response::new(pb::SubmitAssistanceRequestResponse {
+            receipt: r.receipt.clone().unwrap_or_default(),
             request: one(r),
         }))
     }
@@ -92,6 +93,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
         let amendment = amendment(id, &req);
         let r = service::amend(&self.app, &caller.org, amendment).await?;
         Ok(Response::new(pb::AmendAssistanceRequestResponse {
+            receipt: r.receipt.clone().unwrap_or_default(),
             request: one(r),
         }))
     }
@@ -104,6 +106,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
         let id = record_id(&req.request_id);
         let r = service::cancel(&self.app, &caller.org.id, id, req.reason).await?;
         Ok(Response::new(pb::CancelAssistanceRequestResponse {
+            receipt: r.receipt.clone().unwrap_or_default(),
             request: one(r),
         }))
     }
@@ -117,6 +120,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
         let signed_by = req.signed_by.as_ref().map(signatory).unwrap_or_default();
         let r = service::confirm(&self.app, &caller.org.id, id, signed_by, &req.remarks).await?;
         Ok(Response::new(pb::SubmitWrittenConfirmationResponse {
+            receipt: r.receipt.clone().unwrap_or_default(),
             request: one(r),
         }))
     }
@@ -161,6 +165,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
         };
         let r = service::acknowledge(&self.app, &caller.org.id, id, ack).await?;
         Ok(Response::new(pb::AcknowledgeAssistanceRequestResponse {
+            receipt: r.receipt.clone().unwrap_or_default(),
             request: one(r),
         }))
     }
@@ -178,6 +183,7 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
         let note = d.note(req.note.as_ref(), self.app.clock.now());
         let r = service::file_note(&self.app, &caller.org.id, id, note, d.violations).await?;
         Ok(Response::new(pb::FileServiceNoteResponse {
+            receipt: r.receipt.clone().unwrap_or_default(),
             request: one(r),
         }))
     }

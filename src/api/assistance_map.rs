@@ -194,6 +194,14 @@ pub fn state_pb(s: State) -> pb::AssistanceRequestState {
     }
 }
 
+/// The receipts' content hash of a request: its content as the API returns it, encoded
+/// deterministically (prost writes fields in field-number order).
+impl crate::receipt::ContentDigest for Content {
+    fn content_sha256(&self) -> String {
+        crate::receipt::payload::content_sha256(&prost::Message::encode_to_vec(&content_pb(self)))
+    }
+}
+
 /// Content to wire.
 pub fn content_pb(c: &Content) -> pb::AssistanceRequestContent {
     let (activity, other) = match &c.activity {

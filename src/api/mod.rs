@@ -20,6 +20,7 @@ pub mod caller;
 pub mod convert;
 pub mod layer;
 pub mod limits;
+pub mod receipt;
 pub mod standby;
 pub mod status;
 

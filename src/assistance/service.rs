@@ -17,7 +17,8 @@ use crate::error::{Error, FieldViolation};
 use crate::feed::{self, Follower};
 use crate::people::Signatory;
 
-/// A request with its deadline clocks and breaches: what a party sees of one case.
+/// A request with its deadline clocks and breaches: what a party sees of one case, and
+/// the receipt of the event the call made (none for reads and repeated calls).
 #[derive(Debug, Clone)]
 pub struct Detailed {
     /// The request.
@@ -26,6 +27,8 @@ pub struct Detailed {
     pub clocks: Vec<ClockRecord>,
     /// Its breaches.
     pub breaches: Vec<Breach>,
+    /// The signed receipt of this call's event (README, "Receipts and evidence").
+    pub receipt: Option<String>,
 }
 
 /// The detailed view of a request the caller may see.
@@ -36,11 +39,20 @@ pub fn detailed(app: &App, record: AssistanceRecord) -> Result<Detailed, Error> 
         record,
         clocks,
         breaches,
+        receipt: None,
     })
 }
 
-/// Runs a command on one request (audited in its own batch), then reads its view.
-async fn run<F>(app: &App, command: F) -> Result<Detailed, Error>
+/// Runs a command on request `id` by `actor` (audited in its own batch) with a receipt of
+/// `event` when the command changed the record (a repeated call changes nothing and gets
+/// none), then reads its view.
+async fn run<F>(
+    app: &App,
+    id: String,
+    actor: OrgId,
+    event: &'static str,
+    command: F,
+) -> Result<Detailed, Error>
 where
     F: FnOnce(
             &command::Ctx,
@@ -50,11 +62,43 @@ where
         + Send
         + 'static,
 {
-    let r = command::execute(app, command, |r: &AssistanceRecord| {
-        vec![r.request_id.clone()]
-    })
+    let (r, receipts) = command::execute_with_receipts(
+        app,
+        move |c, txn, now| {
+            let before = records::get_in(txn, &id)?.map(|b| b.history.len());
+            let after = command(c, txn, now)?;
+            let changed = before != Some(after.history.len());
+            Ok((after, changed))
+        },
+        |(r, _): &(AssistanceRecord, bool)| vec![r.request_id.clone()],
+        move |(r, changed): &(AssistanceRecord, bool)| {
+            if !changed {
+                return Vec::new();
+            }
+            let counterparty = if actor == r.centre {
+                &r.police_unit
+            } else {
+                &r.centre
+            };
+            vec![crate::receipt::Event {
+                kind: event,
+                case_kind: "assistance_request",
+                case_id: r.request_id.clone(),
+                record_version: r.history.len() as u64,
+                actor: actor.to_string(),
+                counterparty: Some(counterparty.to_string()),
+                content_sha256: crate::receipt::ContentDigest::content_sha256(&r.content),
+            }]
+        },
+    )
     .await?;
-    detailed(app, r)
+    let receipt = match receipts.into_iter().next() {
+        Some(r) => Some(r),
+        None => crate::receipt::issue::latest_of_kind(&app.store, &r.0.request_id, event)?,
+    };
+    let mut d = detailed(app, r.0)?;
+    d.receipt = receipt;
+    Ok(d)
 }
 
 /// SubmitAssistanceRequest: a welfare centre's new request, routed to the police unit of
@@ -69,9 +113,14 @@ pub async fn submit(
     let (submission, police) =
         validate::submission(raw, pre, app.clock.now(), caller, &app.directory)?;
     let centre = caller.id.clone();
-    run(app, move |c, txn, now| {
-        commands::submit(c, txn, &centre, submission, police, now)
-    })
+    let id = submission.request_id.clone();
+    run(
+        app,
+        id,
+        centre.clone(),
+        "assistance_request.submitted",
+        move |c, txn, now| commands::submit(c, txn, &centre, submission, police, now),
+    )
     .await
 }
 
@@ -99,9 +148,14 @@ pub fn list(
 pub async fn amend(app: &App, caller: &Organization, a: Amendment) -> Result<Detailed, Error> {
     let centre = caller.clone();
     let directory = app.directory.clone();
-    run(app, move |c, txn, now| {
-        amend::amend(c, txn, &centre, &directory, a, now)
-    })
+    let id = a.request_id.clone();
+    run(
+        app,
+        id,
+        caller.id.clone(),
+        "assistance_request.amended",
+        move |c, txn, now| amend::amend(c, txn, &centre, &directory, a, now),
+    )
     .await
 }
 
@@ -113,9 +167,13 @@ pub async fn cancel(
     reason: String,
 ) -> Result<Detailed, Error> {
     let centre = caller.clone();
-    run(app, move |c, txn, now| {
-        commands::cancel(c, txn, &centre, &id, &reason, now)
-    })
+    run(
+        app,
+        id.clone(),
+        caller.clone(),
+        "assistance_request.cancelled",
+        move |c, txn, now| commands::cancel(c, txn, &centre, &id, &reason, now),
+    )
     .await
 }
 
@@ -133,9 +191,13 @@ pub async fn confirm(
         signed_by,
         remarks: remarks.trim().to_string(),
     };
-    run(app, move |c, txn, now| {
-        commands::confirm(c, txn, &centre, &id, confirmation, now)
-    })
+    run(
+        app,
+        id.clone(),
+        caller.clone(),
+        "assistance_request.written_confirmation",
+        move |c, txn, now| commands::confirm(c, txn, &centre, &id, confirmation, now),
+    )
     .await
 }
 
@@ -147,9 +209,18 @@ pub async fn acknowledge(
     ack: Ack,
 ) -> Result<Detailed, Error> {
     let police = caller.clone();
-    run(app, move |c, txn, now| {
-        commands::acknowledge(c, txn, &police, &id, ack, now)
-    })
+    let event = match ack {
+        Ack::Received => "assistance_request.received",
+        Ack::Accepted(_) => "assistance_request.accepted",
+        Ack::Declined(_) => "assistance_request.declined",
+    };
+    run(
+        app,
+        id.clone(),
+        caller.clone(),
+        event,
+        move |c, txn, now| commands::acknowledge(c, txn, &police, &id, ack, now),
+    )
     .await
 }
 
@@ -162,9 +233,13 @@ pub async fn file_note(
     pre: Vec<FieldViolation>,
 ) -> Result<Detailed, Error> {
     let police = caller.clone();
-    run(app, move |c, txn, now| {
-        commands::file_note(c, txn, &police, &id, note, pre, now)
-    })
+    run(
+        app,
+        id.clone(),
+        caller.clone(),
+        "assistance_request.service_note",
+        move |c, txn, now| commands::file_note(c, txn, &police, &id, note, pre, now),
+    )
     .await
 }
 
@@ -183,4 +258,25 @@ pub async fn follow(app: &App, caller: &Organization, cursor: &str) -> Result<Fo
         mark,
         app.shutdown.clone(),
     ))
+}
+
+/// ListReceipts of a request: its receipts after position `after`, at most `size`, if the
+/// caller may see the request (else NOT_FOUND, as for an unknown id); and whether more
+/// follow.
+pub fn receipts(
+    app: &App,
+    caller: &OrgId,
+    id: &str,
+    after: u64,
+    size: usize,
+) -> Result<(Vec<(u64, String)>, bool), Error> {
+    match records::get(&app.store, id)? {
+        Some(r) if r.visible_to(caller) => {
+            let mut page = crate::receipt::issue::of_case(&app.store, id, after, size + 1)?;
+            let more = page.len() > size;
+            page.truncate(size);
+            Ok((page, more))
+        }
+        _ => Err(commands::not_found(id)),
+    }
 }

@@ -60,7 +60,7 @@ impl AuditScope {
         txn: &mut Txn<'_>,
         at: Timestamp,
         case_ids: &[String],
-    ) -> Result<(), StoreError> {
+    ) -> Result<super::Position, StoreError> {
         for id in case_ids {
             self.add(id);
         }
@@ -73,8 +73,7 @@ impl AuditScope {
                 case_ids: self.cases(),
                 outcome: "OK".into(),
             },
-        )?;
-        Ok(())
+        )
     }
 
     /// Marks the call as audited (its command committed the entry).

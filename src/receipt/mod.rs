@@ -5,16 +5,19 @@
 //! and its CA in the `x5c` header, and a JSON payload of ids, kinds, times and hashes only
 //! ([`Payload`]: no personal data).
 //!
+//! - [`issue`]: receipts made and stored inside the command of their event;
 //! - [`payload`]: the fields, their JSON names and the content hash;
 //! - [`sign`]: the server's signer, loaded from `receipts.pem` / `receipts.key`;
 //! - [`verify`]: what `lacznik receipt verify` and any party checks: the algorithm, the
 //!   chain to a CA it trusts, the certificate's signing-only usage, the signature.
 
+pub mod issue;
 pub mod payload;
 pub mod sign;
 pub mod verify;
 
-pub use payload::Payload;
+pub use issue::{Event, Issuer};
+pub use payload::{ContentDigest, Payload};
 pub use sign::Signer;
 pub use verify::{Verified, verify};
 

@@ -45,3 +45,10 @@ pub struct Payload {
 pub fn content_sha256(canonical_protobuf: &[u8]) -> String {
     hex::encode(Sha256::digest(canonical_protobuf))
 }
+
+/// A case's content that receipts hash: implemented where the wire encoding is known (the
+/// `api` layer), so the domain asks for the hash without knowing protobuf.
+pub trait ContentDigest {
+    /// [`content_sha256`] of this content's canonical protobuf encoding.
+    fn content_sha256(&self) -> String;
+}

@@ -39,6 +39,11 @@ pub enum ServeError {
     /// Development PKI generation failed.
     #[error(transparent)]
     Pki(#[from] pki::PkiError),
+    /// The receipt-signing certificate or key cannot be used.
+    #[error(
+        "{0} (receipts are signed with it; `lacznik certs issue --receipts` makes a development one)"
+    )]
+    Receipts(crate::receipt::ReceiptError),
     /// The store could not be opened.
     #[error("cannot open the store in {dir}: {cause}")]
     Store {
@@ -99,6 +104,21 @@ pub fn ensure_dev_pki(
     Ok(())
 }
 
+/// The receipt signer of the configuration; in development mode a missing receipt
+/// certificate is issued by the development CA (a directory made before receipts existed).
+fn receipt_signer(config: &Config) -> Result<crate::receipt::Signer, ServeError> {
+    let (cert, key) = config.receipt_paths();
+    let ca_key = config.tls.dir.join("ca.key");
+    if config.tls.dev_pki && !cert.exists() && !key.exists() && ca_key.exists() {
+        let path = pki::issue_receipts(&config.tls.dir, 825)?;
+        tracing::warn!(
+            cert = %path.display(),
+            "DEVELOPMENT MODE: issued a receipt-signing certificate with the development CA"
+        );
+    }
+    crate::receipt::Signer::load(&cert, &key).map_err(ServeError::Receipts)
+}
+
 /// Opens everything the configuration names and serves until `shutdown` completes.
 pub async fn serve(
     config: Config,
@@ -116,6 +136,7 @@ pub(crate) struct Base {
     rules: crate::deadlines::RuleSet,
     clock: Arc<dyn Clock>,
     keys: Arc<crate::crypto::KeyRing>,
+    receipts: Arc<crate::receipt::Issuer>,
 }
 
 impl Base {
@@ -132,6 +153,7 @@ impl Base {
                 feeds.clone(),
             )),
             feeds,
+            receipts: self.receipts.clone(),
             shutdown,
         }
     }
@@ -157,6 +179,9 @@ pub async fn serve_with_clock(
         );
     }
     let keys = Arc::new(keys);
+    let receipts = Arc::new(crate::receipt::Issuer::new(Arc::new(receipt_signer(
+        &config,
+    )?)));
     let postgres = match config.store.engine {
         store::EngineKind::Postgres => {
             // The data lives in the database; the directory keeps the control socket.
@@ -194,6 +219,7 @@ pub async fn serve_with_clock(
         rules,
         clock,
         keys,
+        receipts,
     };
     let Some(store) = embedded else {
         return roles::run(base, node, stop).await;
@@ -215,9 +241,10 @@ pub async fn serve_with_clock(
 }
 
 /// Fully qualified names of lacznik's services, as health and reflection know them.
-pub const SERVICE_NAMES: [&str; 4] = [
+pub const SERVICE_NAMES: [&str; 5] = [
     "lacznik.v1.AdminService",
     "lacznik.v1.AssistanceService",
     "lacznik.v1.BlueCardService",
     "lacznik.v1.BreachService",
+    "lacznik.v1.ReceiptService",
 ];

@@ -97,6 +97,10 @@ pub(super) async fn run(
             .max_decoding_message_size(max);
     let breach = pb::breach_service_server::BreachServiceServer::new(BreachApi::new(app.clone()))
         .max_decoding_message_size(max);
+    let receipts = pb::receipt_service_server::ReceiptServiceServer::new(
+        crate::api::receipt::ReceiptApi::new(app.clone()),
+    )
+    .max_decoding_message_size(max);
 
     tracing::info!(addr = %node.local_text(), data_dir = %app.config.data_dir.display(), engine = %app.config.store.engine, "serving (mutual TLS only)");
     let mut server_stop = term_stop.clone();
@@ -123,6 +127,7 @@ pub(super) async fn run(
         .add_service(assistance)
         .add_service(blue_card)
         .add_service(breach)
+        .add_service(receipts)
         .serve_with_incoming_shutdown(node.incoming(), async move {
             server_stop.recv().await;
         });

@@ -50,6 +50,10 @@ pub const AUDIT: u8 = 0x50;
 /// Audit chain head.
 pub const AUDIT_HEAD: &[u8] = &[0x51];
 
+/// Receipts: `RECEIPT ++ var(case id) ++ seq(u64 BE)` -> the compact JWS (ids and hashes
+/// only, stored as signed).
+pub const RECEIPT: u8 = 0x60;
+
 /// Key of the store's identity (see `store::meta`).
 pub const STORE_ID_KEY: &[u8] = &[META, b'i', b'd'];
 /// Present when the identity was minted for a store that existed before (bare cursors).
@@ -168,6 +172,11 @@ pub fn request_index(org: &str, start: Timestamp, id: &str) -> Result<Vec<u8>, S
         REQUEST_BY_ORG,
         &[&var(org)?, &time_key(start), &var(id)?],
     ))
+}
+
+/// The prefix of a case's receipts (a sequence: [`seq_entry`] with it).
+pub fn receipts_of(case_id: &str) -> Result<Vec<u8>, StoreError> {
+    Ok(key(RECEIPT, &[&var(case_id)?]))
 }
 
 /// The prefix of `org`'s request index.

@@ -105,3 +105,112 @@ fn receipts_verify_offline_with_the_ca_and_survive_a_key_rotation() {
     );
     assert_eq!(code, 0, "{out}");
 }
+
+/// The payload of a compact JWS, unverified (for looking at what a client holds).
+fn payload_text(jws: &str) -> String {
+    use base64::Engine as _;
+    let part = jws.split('.').nth(1).expect("a compact JWS");
+    String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .expect("base64url"),
+    )
+    .expect("utf-8")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_assistance_event_returns_a_receipt_that_verifies_and_lists() {
+    use crate::support::TestServer;
+    use crate::support::fixtures::*;
+    use jiff::{SignedDuration, Timestamp};
+    use lacznik::api::pb;
+    use prost::Message;
+    use sha2::Digest;
+
+    let server = TestServer::start().await;
+    let ca = server.ca_pem();
+    let mut centre = server.assistance("mopr-torun").await;
+    let mut police = server.assistance("kmp-torun").await;
+    let visit = Timestamp::now() + SignedDuration::from_hours(24 * 30);
+    let req = normal(&new_id(), visit);
+    let id = req.request_id.clone();
+    let submitted = centre
+        .submit_assistance_request(req.clone())
+        .await
+        .expect("submit")
+        .into_inner()
+        .receipt;
+    let v = lacznik::receipt::verify(&submitted, ca.as_bytes()).expect("the receipt verifies");
+    let p = &v.payload;
+    assert_eq!(p.event_kind, "assistance_request.submitted");
+    assert_eq!(
+        (p.case_kind.as_str(), p.case_id.as_str()),
+        ("assistance_request", id.as_str())
+    );
+    assert_eq!(p.actor, "mopr-torun");
+    assert_eq!(p.counterparty.as_deref(), Some("kmp-torun"));
+    assert_eq!(p.record_version, 1);
+    assert!(p.audit_seq > 0 && p.audit_hash.len() == 64, "{p:?}");
+    // The content hash, recomputed from what the centre sent.
+    let sent = req.content.as_ref().unwrap().encode_to_vec();
+    assert_eq!(p.content_sha256, hex::encode(sha2::Sha256::digest(&sent)));
+    // No personal data: names, street and ID number of the content are not in it.
+    let text = payload_text(&submitted);
+    for secret in ["Wiśniewska", "Szeroka", "PS/123/2026", "Nowak", "agresja"] {
+        assert!(!text.contains(secret), "{secret} in the receipt: {text}");
+    }
+
+    // A retry that changes nothing gets the first receipt back.
+    let again = centre
+        .submit_assistance_request(req.clone())
+        .await
+        .expect("retry")
+        .into_inner()
+        .receipt;
+    assert_eq!(again, submitted);
+
+    let received = police
+        .acknowledge_assistance_request(pb::AcknowledgeAssistanceRequestRequest {
+            request_id: id.clone(),
+            acknowledgement: pb::AssistanceRequestState::Received as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("received")
+        .into_inner()
+        .receipt;
+    let r = lacznik::receipt::verify(&received, ca.as_bytes()).expect("verifies");
+    assert_eq!(r.payload.event_kind, "assistance_request.received");
+    assert_eq!(r.payload.actor, "kmp-torun");
+    assert_eq!(r.payload.counterparty.as_deref(), Some("mopr-torun"));
+    assert!(r.payload.audit_seq > p.audit_seq);
+
+    // Both parties list both receipts; anyone else is told the case does not exist.
+    for org in ["mopr-torun", "kmp-torun"] {
+        let mut c =
+            pb::receipt_service_client::ReceiptServiceClient::new(server.channel(org).await);
+        let listed = c
+            .list_receipts(pb::ListReceiptsRequest {
+                case_id: id.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .into_inner();
+        assert_eq!(
+            listed.receipts,
+            vec![submitted.clone(), received.clone()],
+            "{org}"
+        );
+    }
+    let mut other =
+        pb::receipt_service_client::ReceiptServiceClient::new(server.channel("kmp-gorzow").await);
+    let refused = other
+        .list_receipts(pb::ListReceiptsRequest {
+            case_id: id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("not a party");
+    assert_eq!(refused.code(), tonic::Code::NotFound, "{refused:?}");
+}
