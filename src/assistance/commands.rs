@@ -136,6 +136,7 @@ pub(super) fn publish(
         request_id: r.request_id.clone(),
         version: r.version,
         at: now,
+        record_version: r.history.len() as u64,
     };
     ctx.feeds
         .append(txn, &records::feed_prefix(&r.police_unit)?, &event)?;

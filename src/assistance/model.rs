@@ -349,6 +349,10 @@ pub struct FeedEvent {
     pub version: u32,
     /// When.
     pub at: Timestamp,
+    /// The record's version (history length) after the event, which its receipt names;
+    /// 0 in events stored before receipts existed.
+    #[serde(default)]
+    pub record_version: u64,
 }
 
 impl Versioned for FeedEvent {

@@ -110,6 +110,29 @@ pub fn latest_of_kind(
     case_id: &str,
     kind: &str,
 ) -> Result<Option<String>, StoreError> {
+    newest(store, case_id, |p| p.event_kind == kind)
+}
+
+/// The receipt of the event that made version `record_version` of `case_id` (what a
+/// stream delivering that event carries); `None` for version 0 (events from before).
+pub fn of_version(
+    store: &Store,
+    case_id: &str,
+    record_version: u64,
+) -> Result<Option<String>, StoreError> {
+    if record_version == 0 {
+        return Ok(None);
+    }
+    newest(store, case_id, |p| p.record_version == record_version)
+}
+
+/// The newest of a case's receipts whose payload satisfies `wanted` (our own store: read,
+/// not verified).
+fn newest(
+    store: &Store,
+    case_id: &str,
+    wanted: impl Fn(&Payload) -> bool,
+) -> Result<Option<String>, StoreError> {
     use base64::Engine as _;
     let mut found = None;
     let mut after = 0;
@@ -129,7 +152,7 @@ pub fn latest_of_kind(
                         .ok()
                 })
                 .and_then(|p| serde_json::from_slice::<Payload>(&p).ok());
-            if payload.is_some_and(|p| p.event_kind == kind) {
+            if payload.is_some_and(|p| wanted(&p)) {
                 found = Some(jws);
             }
         }

@@ -160,6 +160,25 @@ async fn every_assistance_event_returns_a_receipt_that_verifies_and_lists() {
         assert!(!text.contains(secret), "{secret} in the receipt: {text}");
     }
 
+    // The police stream delivers the event with the same receipt.
+    let mut stream = police
+        .stream_assistance_requests(pb::StreamAssistanceRequestsRequest {
+            after_cursor: String::new(),
+        })
+        .await
+        .expect("stream")
+        .into_inner();
+    let event = tokio::time::timeout(std::time::Duration::from_secs(10), stream.message())
+        .await
+        .expect("an event")
+        .expect("stream")
+        .expect("event");
+    assert_eq!(
+        event.receipt, submitted,
+        "the stream carries the event's receipt"
+    );
+    drop(stream);
+
     // A retry that changes nothing gets the first receipt back.
     let again = centre
         .submit_assistance_request(req.clone())
