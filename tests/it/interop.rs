@@ -57,6 +57,15 @@ async fn python_client_walks_a_request_from_submission_to_service_note() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_verifies_a_receipt_with_jwcrypto_and_cryptography() {
+    let server = TestServer::start().await;
+    let args = vec![server.addr.to_string(), server.certs.display().to_string()];
+    tokio::task::spawn_blocking(move || run_script("test_receipts.py", &args))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_client_walks_a_blue_card_from_submission_to_closure() {
     let server = TestServer::start().await;
     let args = vec![server.addr.to_string(), server.certs.display().to_string()];
