@@ -41,9 +41,9 @@ impl Versioned for AuditEntry {
 
 /// The chain head: the last entry's sequence and hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Head {
-    seq: u64,
-    hash: [u8; 32],
+pub(crate) struct Head {
+    pub(crate) seq: u64,
+    pub(crate) hash: [u8; 32],
 }
 
 impl Versioned for Head {
@@ -186,9 +186,28 @@ pub fn verify_live(store: &Store) -> Result<Verdict, StoreError> {
     })
 }
 
+/// Walks the chain from entry 1 up to `upto`, telling `seen` each entry's sequence and
+/// chain hash: what a holder of receipts and a checkpoint checks them against. The number
+/// of entries walked and the last hash, or the first break of the chain itself.
+pub fn walk_hashes(
+    store: &Store,
+    upto: u64,
+    seen: &mut dyn FnMut(u64, &[u8; 32]),
+) -> Result<Result<(u64, [u8; 32]), Verdict>, StoreError> {
+    walk_with(store, Some(upto), seen)
+}
+
 /// Walks the chain from entry 1 (up to `upto` if given): the number of entries and the
 /// last one's hash, or the first break.
 fn walk(store: &Store, upto: Option<u64>) -> Result<Result<(u64, [u8; 32]), Verdict>, StoreError> {
+    walk_with(store, upto, &mut |_, _| {})
+}
+
+fn walk_with(
+    store: &Store,
+    upto: Option<u64>,
+    seen: &mut dyn FnMut(u64, &[u8; 32]),
+) -> Result<Result<(u64, [u8; 32]), Verdict>, StoreError> {
     let mut expected = 1u64;
     let mut prev_hash = [0u8; 32];
     let (mut start, end) = match upto {
@@ -238,6 +257,7 @@ fn walk(store: &Store, upto: Option<u64>) -> Result<Result<(u64, [u8; 32]), Verd
                 }));
             }
             prev_hash = Sha256::digest(&bytes).into();
+            seen(seq, &prev_hash);
             expected += 1;
         }
     }
@@ -267,3 +287,17 @@ pub fn of_case(store: &Store, case_id: &str) -> Result<Vec<AuditEntry>, StoreErr
 #[cfg(test)]
 #[path = "audit_tests.rs"]
 mod tests;
+
+/// The chain's head as a command sees it: (entries, hash of the last), zeros when empty.
+pub fn head_in(txn: &Txn<'_>) -> Result<Position, StoreError> {
+    Ok(txn.get_record::<Head>(keys::AUDIT_HEAD)?.map_or(
+        Position {
+            seq: 0,
+            hash: [0; 32],
+        },
+        |h| Position {
+            seq: h.seq,
+            hash: h.hash,
+        },
+    ))
+}

@@ -47,6 +47,8 @@ pub struct Config {
     pub metrics: MetricsSection,
     /// How long closed cases are kept.
     pub retention: RetentionSection,
+    /// Signed checkpoints of the audit log.
+    pub audit: AuditSection,
     /// Deadline rule overrides, by rule id (`[rules."bluecard.forward"]`).
     pub rules: BTreeMap<String, RuleOverride>,
 }
@@ -136,6 +138,23 @@ pub struct PostgresSection {
     /// Set, every connection uses TLS and verifies the certificate and host name; unset,
     /// none does (a Unix socket or a trusted network).
     pub ca_file: Option<PathBuf>,
+}
+
+/// `[audit]`: how often the server signs a checkpoint of the audit log's head (README,
+/// "Receipts and evidence"); one more is signed at every shutdown.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditSection {
+    /// Minutes between checkpoints (default 10); 0: only at shutdown.
+    pub checkpoint_minutes: u64,
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        AuditSection {
+            checkpoint_minutes: 10,
+        }
+    }
 }
 
 /// `[retention]`: closed cases older than `keep_closed_days` are purged by `lacznik purge`
@@ -232,6 +251,7 @@ impl Default for Config {
             crypto: CryptoSection::default(),
             metrics: MetricsSection::default(),
             retention: RetentionSection::default(),
+            audit: AuditSection::default(),
             rules: BTreeMap::new(),
         }
     }

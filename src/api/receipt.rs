@@ -1,4 +1,5 @@
-//! `lacznik.v1.ReceiptService`: the receipts of a case the caller may see.
+//! `lacznik.v1.ReceiptService`: the receipts of a case the caller may see, and the latest
+//! signed checkpoint of the audit log.
 
 use std::sync::Arc;
 
@@ -43,5 +44,16 @@ impl pb::receipt_service_server::ReceiptService for ReceiptApi {
             receipts: page.into_iter().map(|(_, jws)| jws).collect(),
             next_page_token,
         }))
+    }
+
+    async fn get_audit_checkpoint(
+        &self,
+        request: Request<pb::GetAuditCheckpointRequest>,
+    ) -> Result<Response<pb::GetAuditCheckpointResponse>, Status> {
+        let _ = split(request)?;
+        let checkpoint = crate::receipt::checkpoint::latest(&self.app.store)
+            .map_err(Error::from)?
+            .unwrap_or_default();
+        Ok(Response::new(pb::GetAuditCheckpointResponse { checkpoint }))
     }
 }

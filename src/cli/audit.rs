@@ -13,10 +13,22 @@ use crate::config::Config;
 #[derive(Debug, Subcommand)]
 pub(super) enum AuditCommand {
     /// Recompute the hash chain and report the first broken entry (exit code 1 if broken).
+    /// With `--receipts` and `--checkpoint` (offline, server stopped): prove that every
+    /// receipt's audit position still holds the hash it cites and the chain leads from
+    /// there to the signed checkpoint, which a rewritten log cannot.
     Verify {
         /// Data directory (default: the configured one).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// A directory of receipt files (compact JWS, one per file) held by a party.
+        #[arg(long, requires = "checkpoint")]
+        receipts: Option<PathBuf>,
+        /// A signed audit checkpoint file (from GetAuditCheckpoint).
+        #[arg(long, requires = "receipts")]
+        checkpoint: Option<PathBuf>,
+        /// The CA certificate receipts and checkpoint must chain to.
+        #[arg(long, default_value = "certs/ca.pem")]
+        ca: PathBuf,
     },
     /// List who touched a case (request, card or procedure id).
     Show {
@@ -34,7 +46,16 @@ pub(super) fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()>
     // The audit log holds no personal data: no data key is needed to read it.
     let ring = std::sync::Arc::new(crate::crypto::KeyRing::generate());
     match command {
-        AuditCommand::Verify { data } => {
+        AuditCommand::Verify {
+            data,
+            receipts: Some(receipts),
+            checkpoint: Some(checkpoint),
+            ca,
+        } => {
+            let dir = data.unwrap_or(config.data_dir);
+            evidence(&dir, &receipts, &checkpoint, &ca, ring)
+        }
+        AuditCommand::Verify { data, .. } => {
             let dir = data.unwrap_or(config.data_dir);
             if let Some(lines) = block_on(crate::control::ask(&dir, "audit-verify"))? {
                 return online_verdict(&lines?);
@@ -128,4 +149,53 @@ fn online_entries(lines: &[String]) -> anyhow::Result<Vec<crate::audit::AuditEnt
         .iter()
         .map(|l| serde_json::from_str(l).map_err(anyhow::Error::from))
         .collect()
+}
+
+/// `audit verify --receipts DIR --checkpoint FILE`: the evidence check, offline.
+fn evidence(
+    dir: &std::path::Path,
+    receipts: &std::path::Path,
+    checkpoint: &std::path::Path,
+    ca: &std::path::Path,
+    ring: std::sync::Arc<crate::crypto::KeyRing>,
+) -> anyhow::Result<()> {
+    use crate::receipt::evidence::{Finding, check};
+    let read =
+        |p: &std::path::Path| std::fs::read(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()));
+    let ca_pem = read(ca)?;
+    let cp_text = String::from_utf8(read(checkpoint)?)?;
+    let cp = crate::receipt::checkpoint::verify(&cp_text, &ca_pem)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", checkpoint.display()))?;
+    let mut files: Vec<_> = std::fs::read_dir(receipts)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", receipts.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let mut held = Vec::new();
+    for f in &files {
+        let text = String::from_utf8(read(f)?)?;
+        let v = crate::receipt::verify(&text, &ca_pem)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        held.push((f.display().to_string(), v.payload));
+    }
+    let finding = block_on(async {
+        let store = crate::offline::open(dir, ring)?;
+        let f = check(&store, &held, &cp);
+        let _ = store.close().await;
+        anyhow::Ok(f?)
+    })??;
+    match finding {
+        Finding::Consistent { receipts, entries } => {
+            println!(
+                "evidence consistent: {receipts} receipt(s) and the checkpoint of {entries} entries ({}) agree with the audit log",
+                cp.signed_time
+            );
+            Ok(())
+        }
+        Finding::Contradicted(why) => {
+            println!("evidence CONTRADICTS the audit log: {why}");
+            std::process::exit(1);
+        }
+    }
 }

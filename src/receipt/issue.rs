@@ -43,6 +43,11 @@ impl Issuer {
         Issuer { signer }
     }
 
+    /// The signer, for checkpoints.
+    pub fn signer(&self) -> Arc<Signer> {
+        self.signer.clone()
+    }
+
     /// Signs the receipt of `event` at `at`, citing the audit entry at `audit` (none when
     /// the call is not audited, e.g. in unit tests of the domain), stores it with the
     /// command's batch and returns it.

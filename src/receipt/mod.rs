@@ -6,11 +6,14 @@
 //! ([`Payload`]: no personal data).
 //!
 //! - [`issue`]: receipts made and stored inside the command of their event;
+//! - [`checkpoint`]: signed checkpoints of the audit log's head;
 //! - [`payload`]: the fields, their JSON names and the content hash;
 //! - [`sign`]: the server's signer, loaded from `receipts.pem` / `receipts.key`;
 //! - [`verify`]: what `lacznik receipt verify` and any party checks: the algorithm, the
 //!   chain to a CA it trusts, the certificate's signing-only usage, the signature.
 
+pub mod checkpoint;
+pub mod evidence;
 pub mod issue;
 pub mod payload;
 pub mod sign;

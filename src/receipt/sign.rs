@@ -67,8 +67,14 @@ impl Signer {
         Signer::from_pem(&read(cert)?, &read(key)?)
     }
 
-    /// The compact JWS of `payload`.
+    /// The compact JWS of a receipt.
     pub fn sign(&self, payload: &Payload) -> Result<String, ReceiptError> {
+        self.sign_json(payload)
+    }
+
+    /// The compact JWS of any JSON payload signed with the receipt key (receipts, audit
+    /// checkpoints).
+    pub fn sign_json<T: Serialize>(&self, payload: &T) -> Result<String, ReceiptError> {
         let header = serde_json::to_vec(&Header {
             alg: "EdDSA",
             typ: "JOSE",

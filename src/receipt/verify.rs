@@ -32,8 +32,26 @@ fn part(text: &str, what: &str) -> Result<Vec<u8>, ReceiptError> {
         .map_err(|e| ReceiptError::Malformed(format!("the {what} is not base64url: {e}")))
 }
 
-/// Verifies the compact JWS `jws` against the CA certificates in `trusted_ca_pem`.
+/// Verifies the receipt `jws` (compact JWS) against the CA certificates in
+/// `trusted_ca_pem`.
 pub fn verify(jws: &str, trusted_ca_pem: &[u8]) -> Result<Verified, ReceiptError> {
+    let (payload, signer, signer_serial) =
+        verify_signed::<Payload>(jws, trusted_ca_pem, |p| (p.format_version, &p.event_time))?;
+    Ok(Verified {
+        payload,
+        signer,
+        signer_serial,
+    })
+}
+
+/// Verifies any JWS signed with a receipt key and returns its payload as `T`, with the
+/// signer's subject and serial; `meta` gives the payload's format version and the time
+/// (RFC 3339) at which the chain must have been valid.
+pub fn verify_signed<T: serde::de::DeserializeOwned>(
+    jws: &str,
+    trusted_ca_pem: &[u8],
+    meta: impl Fn(&T) -> (u32, &str),
+) -> Result<(T, String, String), ReceiptError> {
     let jws = jws.trim();
     let parts: Vec<&str> = jws.split('.').collect();
     let [header_b64, payload_b64, signature_b64] = parts.as_slice() else {
@@ -87,18 +105,17 @@ pub fn verify(jws: &str, trusted_ca_pem: &[u8]) -> Result<Verified, ReceiptError
     let input = format!("{header_b64}.{payload_b64}");
     leaf.verify_signature(webpki::ring::ED25519, input.as_bytes(), &signature)
         .map_err(|_| ReceiptError::Signature)?;
-    let payload: Payload = serde_json::from_slice(&part(payload_b64, "payload")?)
+    let payload: T = serde_json::from_slice(&part(payload_b64, "payload")?)
         .map_err(|e| ReceiptError::Malformed(format!("the payload: {e}")))?;
-    if payload.format_version > FORMAT_VERSION {
+    let (format, time) = meta(&payload);
+    if format > FORMAT_VERSION {
         return Err(ReceiptError::Malformed(format!(
-            "payload format {} is newer than this verifier ({FORMAT_VERSION})",
-            payload.format_version
+            "payload format {format} is newer than this verifier ({FORMAT_VERSION})"
         )));
     }
-    let at: jiff::Timestamp = payload
-        .event_time
+    let at: jiff::Timestamp = time
         .parse()
-        .map_err(|e| ReceiptError::Malformed(format!("event_time: {e}")))?;
+        .map_err(|e| ReceiptError::Malformed(format!("the payload's time: {e}")))?;
     let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
         u64::try_from(at.as_second()).unwrap_or(0),
     ));
@@ -111,11 +128,7 @@ pub fn verify(jws: &str, trusted_ca_pem: &[u8]) -> Result<Verified, ReceiptError
         .collect();
     check_chain(&leaf, &intermediates, trusted_ca_pem, at)?;
     let (signer, signer_serial) = check_usage(&chain[0])?;
-    Ok(Verified {
-        payload,
-        signer,
-        signer_serial,
-    })
+    Ok((payload, signer, signer_serial))
 }
 
 fn check_chain(

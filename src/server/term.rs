@@ -72,6 +72,17 @@ pub(super) async fn run(
         app.config.retention.clone(),
         term_stop.clone(),
     ));
+    let every = match app.config.audit.checkpoint_minutes {
+        0 => Duration::MAX,
+        m => Duration::from_secs(m.saturating_mul(60)),
+    };
+    let checkpoints = tokio::spawn(crate::receipt::checkpoint::run(
+        app.store.clone(),
+        app.receipts.signer(),
+        app.clock.clone(),
+        every,
+        term_stop.clone(),
+    ));
     node.gauges.send_replace(Some(crate::monitoring::Gauges {
         store: app.store.clone(),
         directory: app.directory.clone(),
@@ -144,6 +155,8 @@ pub(super) async fn run(
     }
     term.fire();
     node.gauges.send_replace(None);
+    // The last checkpoint, of everything this term wrote, before the store closes.
+    let _ = tokio::time::timeout(Duration::from_secs(5), checkpoints).await;
     tracing::info!("in-flight calls finished; flushing the store");
     if let Err(e) = app.store.close().await {
         tracing::error!(error = %e, "final flush failed");

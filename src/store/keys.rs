@@ -53,6 +53,8 @@ pub const AUDIT_HEAD: &[u8] = &[0x51];
 /// Receipts: `RECEIPT ++ var(case id) ++ seq(u64 BE)` -> the compact JWS (ids and hashes
 /// only, stored as signed).
 pub const RECEIPT: u8 = 0x60;
+/// The latest signed audit checkpoint (`receipt::checkpoint`).
+pub const AUDIT_CHECKPOINT: &[u8] = &[0x61];
 
 /// Key of the store's identity (see `store::meta`).
 pub const STORE_ID_KEY: &[u8] = &[META, b'i', b'd'];
