@@ -233,3 +233,64 @@ async fn every_assistance_event_returns_a_receipt_that_verifies_and_lists() {
         .expect_err("not a party");
     assert_eq!(refused.code(), tonic::Code::NotFound, "{refused:?}");
 }
+
+/// What an auditor does with what the parties hold: receipts from responses and the
+/// server's latest checkpoint (signed at shutdown), checked offline against the data
+/// directory by `lacznik audit verify --receipts --checkpoint`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_receipts_and_a_checkpoint_prove_the_log_offline() {
+    use crate::support::TestServer;
+    use crate::support::fixtures::*;
+    use crate::support::offline::lacznik_on;
+    use jiff::{SignedDuration, Timestamp};
+    use lacznik::api::pb;
+
+    let server = TestServer::start().await;
+    let mut centre = server.assistance("mopr-torun").await;
+    let visit = Timestamp::now() + SignedDuration::from_hours(24 * 30);
+    let held = tempfile::tempdir().unwrap();
+    for i in 0..3 {
+        let receipt = centre
+            .submit_assistance_request(normal(&new_id(), visit))
+            .await
+            .expect("submit")
+            .into_inner()
+            .receipt;
+        std::fs::write(held.path().join(format!("{i}.jws")), receipt).unwrap();
+    }
+    // Shutdown signs a checkpoint of everything written; the next start serves it.
+    let server = server.restart().await;
+    let checkpoint =
+        pb::receipt_service_client::ReceiptServiceClient::new(server.channel("kmp-gorzow").await)
+            .get_audit_checkpoint(pb::GetAuditCheckpointRequest {})
+            .await
+            .expect("any organisation gets it")
+            .into_inner()
+            .checkpoint;
+    assert!(!checkpoint.is_empty(), "a checkpoint after the shutdown");
+    let cp_dir = tempfile::tempdir().unwrap();
+    std::fs::write(cp_dir.path().join("checkpoint.jws"), &checkpoint).unwrap();
+    let (dir, certs, _, _) = server.stop().await;
+    let receipts = held.path().display().to_string();
+    let cp = cp_dir.path().join("checkpoint.jws").display().to_string();
+    let ca = certs.join("ca.pem").display().to_string();
+    let (code, out) = tokio::task::spawn_blocking(move || {
+        lacznik_on(
+            dir.path(),
+            &[
+                "audit",
+                "verify",
+                "--receipts",
+                &receipts,
+                "--checkpoint",
+                &cp,
+                "--ca",
+                &ca,
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("evidence consistent: 3 receipt(s)"), "{out}");
+}
