@@ -29,6 +29,7 @@ mod interop;
 mod load;
 mod metrics;
 mod postgres;
+mod profiles;
 mod report;
 mod retention;
 mod standard_services;
