@@ -3,7 +3,6 @@
 //! `cargo run -- serve` with no file and no variables works: it serves the built-in sample
 //! directory from `./data` on `127.0.0.1:50051` with development certificates in `./certs`.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +10,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-use crate::deadlines::{RuleOverride, RuleSet};
+use crate::deadlines::RuleSet;
+use crate::deadlines::rules::RulesSection;
 use crate::directory::{Directory, DirectoryError};
 use crate::tls::TlsPaths;
 
@@ -49,8 +49,9 @@ pub struct Config {
     pub retention: RetentionSection,
     /// Signed checkpoints of the audit log.
     pub audit: AuditSection,
-    /// Deadline rule overrides, by rule id (`[rules."bluecard.forward"]`).
-    pub rules: BTreeMap<String, RuleOverride>,
+    /// `[rules]`: the rules profile (`profile = "2011" | "2023"`) and the deadline rule
+    /// overrides applied on top of it, by rule id (`[rules."bluecard.forward"]`).
+    pub rules: RulesSection,
 }
 
 /// `[tls]`: where certificates live, and whether development certificates may be made.
@@ -252,7 +253,7 @@ impl Default for Config {
             metrics: MetricsSection::default(),
             retention: RetentionSection::default(),
             audit: AuditSection::default(),
-            rules: BTreeMap::new(),
+            rules: RulesSection::default(),
         }
     }
 }
@@ -441,9 +442,12 @@ impl Config {
             .map_err(|e| ConfigError::Invalid(e.to_string()))
     }
 
-    /// The deadline rules in force: the built-in profile with `[rules]` applied.
+    /// The deadline rules in force: the built-in rules of `rules.profile` with the
+    /// `[rules."<id>"]` overrides applied.
     pub fn rule_set(&self) -> Result<RuleSet, ConfigError> {
-        RuleSet::with_overrides(&self.rules).map_err(|e| ConfigError::Invalid(e.to_string()))
+        self.rules
+            .rule_set()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
     }
 
     /// The receipt certificate and key after applying the `dir` convention.

@@ -1,12 +1,29 @@
 #!/usr/bin/env python3
 """The system of an interdisciplinary team's chair: long-polls the Blue Card inbox,
-acknowledges each card and records its forwarding to a working group (§ 8 ust. 1).
+acknowledges each card and records its forwarding: to a working group under the server's
+2011 rules profile (§ 8 ust. 1), to the grupa diagnostyczno-pomocowa under the 2023 one
+(the profile of the card's forwarding deadline decides, as the server checks it).
 
     chair_inbox.py [--org zi-lazy] [--cursor-file inbox.cursor] [--once N] [--wait 30]"""
 
 import os
 
 from common import call, connect, now, parser, rfc3339
+
+
+# Where each rules profile sends a card, and to whom it says it went.
+TARGETS = {
+    "2011": ("FORWARDED_TO_WORKING_GROUP", "grupa robocza"),
+    "2023": ("FORWARDED_TO_DIAGNOSTIC_SUPPORT_GROUP", "grupa diagnostyczno-pomocowa"),
+}
+
+
+def forward_profile(card):
+    """The rules profile of the card's forwarding deadline ("2011" from older servers)."""
+    for d in card.get("deadlines", []):
+        if d.get("rule_id") == "bluecard.forward":
+            return d.get("rules_profile") or "2011"
+    return "2011"
 
 
 def main():
@@ -25,10 +42,11 @@ def main():
             for pulled in page.get("cards", []):
                 card = pulled["card"]
                 cid = card["card_id"]
-                call(client, "lacznik.v1.BlueCardService.AcknowledgeBlueCard", {"card_id": cid})
+                acked = call(client, "lacznik.v1.BlueCardService.AcknowledgeBlueCard", {"card_id": cid})["card"]
+                to, recipients = TARGETS[forward_profile(acked)]
                 c = call(client, "lacznik.v1.BlueCardService.RecordForwarding",
-                         {"card_id": cid, "forwarded_to": "FORWARDED_TO_WORKING_GROUP",
-                          "recipients": "grupa robocza", "forwarded_time": rfc3339(now())})["card"]
+                         {"card_id": cid, "forwarded_to": to,
+                          "recipients": recipients, "forwarded_time": rfc3339(now())})["card"]
                 print(pulled["cursor"], cid, "repeat" if card.get("repeat") else "new", "->", c["state"], flush=True)
                 done += 1
             cursor = page.get("next_cursor", cursor)

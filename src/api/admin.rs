@@ -117,6 +117,7 @@ impl pb::admin_service_server::AdminService for AdminApi {
         Ok(Response::new(pb::NowResponse {
             now: Some(ts_to_pb(self.app.clock.now())),
             simulated: self.app.clock.simulated().is_some(),
+            rules_profile: self.app.deadlines.rules().profile().to_string(),
         }))
     }
 

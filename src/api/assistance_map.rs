@@ -2,11 +2,11 @@
 //! undecodable values (bad timestamps, unknown enum numbers) become field violations so the
 //! domain can report every bad field at once.
 
-use super::convert::{ts_from_pb, ts_to_pb};
+use super::convert::{duration_to_pb, ts_from_pb, ts_to_pb};
 use super::pb;
 use crate::assistance::model::*;
 use crate::assistance::validate::{RawActivity, RawAddress, RawContent, RawSubmission};
-use crate::deadlines::{Breach, ClockRecord, ClockState};
+use crate::deadlines::{Breach, ClockRecord};
 use crate::error::FieldViolation;
 
 /// Collects decoding violations.
@@ -242,18 +242,8 @@ pub fn content_pb(c: &Content) -> pb::AssistanceRequestContent {
     }
 }
 
-/// Clock state name on the wire.
-pub fn clock_state(s: &ClockState) -> &'static str {
-    match s {
-        ClockState::Open => "open",
-        ClockState::Breached { .. } => "breached",
-        ClockState::Satisfied { .. } => "met",
-        ClockState::Cancelled { .. } => "cancelled",
-        ClockState::Superseded => "superseded",
-    }
-}
-
-/// Deadlines to wire.
+/// Deadlines to wire: the state says `met_late` (with the lateness) for an act that came
+/// at or after the deadline, and each deadline names the rules profile it runs under.
 pub fn deadlines_pb(clocks: &[ClockRecord]) -> Vec<pb::Deadline> {
     clocks
         .iter()
@@ -261,7 +251,10 @@ pub fn deadlines_pb(clocks: &[ClockRecord]) -> Vec<pb::Deadline> {
             rule_id: c.rule.clone(),
             occurrence: c.occurrence,
             due_time: Some(ts_to_pb(c.due)),
-            state: clock_state(&c.state).into(),
+            state: c.state_name().into(),
+            met_time: c.met_at().map(ts_to_pb),
+            lateness: c.lateness().map(duration_to_pb),
+            rules_profile: c.profile.to_string(),
         })
         .collect()
 }

@@ -159,6 +159,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
         let to = pb::ForwardedTo::try_from(req.forwarded_to).map(|t| match t {
             pb::ForwardedTo::TeamMembers => Some(ForwardedTo::TeamMembers),
             pb::ForwardedTo::WorkingGroup => Some(ForwardedTo::WorkingGroup),
+            pb::ForwardedTo::DiagnosticSupportGroup => Some(ForwardedTo::DiagnosticSupportGroup),
             pb::ForwardedTo::Unspecified => None,
         });
         let to = enum_or(&mut d, "forwarded_to", to, "unknown value");
@@ -187,6 +188,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
             pb::ProcedureStepKind::FormD => Some(StepKind::FormD),
             pb::ProcedureStepKind::HelpPlanAdopted => Some(StepKind::HelpPlanAdopted),
             pb::ProcedureStepKind::HelpPlanChanged => Some(StepKind::HelpPlanChanged),
+            pb::ProcedureStepKind::GroupMeetingHeld => Some(StepKind::GroupMeetingHeld),
             pb::ProcedureStepKind::Unspecified => None,
         });
         let kind = enum_or(&mut d, "kind", kind, "unknown step");

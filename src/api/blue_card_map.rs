@@ -230,6 +230,7 @@ pub fn card_pb(
             forwarded_to: match f.to {
                 ForwardedTo::TeamMembers => pb::ForwardedTo::TeamMembers,
                 ForwardedTo::WorkingGroup => pb::ForwardedTo::WorkingGroup,
+                ForwardedTo::DiagnosticSupportGroup => pb::ForwardedTo::DiagnosticSupportGroup,
             } as i32,
             recipients: f.recipients.clone(),
             forwarded_time: Some(ts_to_pb(f.at)),
@@ -275,6 +276,7 @@ pub fn procedure_pb(
                     StepKind::FormD => pb::ProcedureStepKind::FormD,
                     StepKind::HelpPlanAdopted => pb::ProcedureStepKind::HelpPlanAdopted,
                     StepKind::HelpPlanChanged => pb::ProcedureStepKind::HelpPlanChanged,
+                    StepKind::GroupMeetingHeld => pb::ProcedureStepKind::GroupMeetingHeld,
                 } as i32,
                 step_time: Some(ts_to_pb(s.at)),
                 recorded_time: Some(ts_to_pb(s.recorded_at)),

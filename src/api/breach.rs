@@ -47,6 +47,9 @@ pub fn breach_to_pb(b: &Breach) -> pb::Breach {
         resolved_time: b.resolved_at.map(ts_to_pb),
         responsible_org_id: b.responsible.to_string(),
         party_org_ids: vec![b.case.sender.to_string(), b.case.recipient.to_string()],
+        rules_profile: b.profile.to_string(),
+        deadline_state: b.deadline_state().into(),
+        lateness: b.lateness().map(super::convert::duration_to_pb),
     }
 }
 

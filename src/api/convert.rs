@@ -14,6 +14,15 @@ pub fn ts_to_pb(t: Timestamp) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds, nanos }
 }
 
+/// A domain duration on the wire (lateness). Durations here are never negative; for one
+/// that were, protobuf wants seconds and nanos of the same sign, which jiff already gives.
+pub fn duration_to_pb(d: jiff::SignedDuration) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: d.as_secs(),
+        nanos: d.subsec_nanos(),
+    }
+}
+
 /// Earliest instant lacznik accepts in a record (2000-01-01T00:00:00Z): nothing it handles
 /// happened before, and it keeps obviously broken clocks out of deadlines.
 pub const EARLIEST: i64 = 946_684_800;

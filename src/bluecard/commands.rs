@@ -242,6 +242,19 @@ pub fn forward(
     check.required("forwarded_to", &to);
     check.text("recipients", recipients, true, MAX_TEXT, true);
     check.required("forwarded_time", &at);
+    let profile = ctx.deadlines.profile_of(txn, &c.card_id, FORWARD_RULE)?;
+    if let Some(to) = to.filter(|t| t.profile() != profile) {
+        check.add(
+            "forwarded_to",
+            format!(
+                "{:?} is a target of the {} rules profile; this card's forwarding follows the \
+                 {profile} profile: {}",
+                to,
+                to.profile(),
+                ForwardedTo::of_profile(profile)
+            ),
+        );
+    }
     if let Some(at) = at {
         if at > now + SignedDuration::from_mins(5) {
             check.add("forwarded_time", "must not be in the future");
@@ -271,16 +284,35 @@ pub fn forward(
     Ok(c)
 }
 
-/// RecordProcedureStep.
+/// RecordProcedureStep as decoded from the wire (`None`: absent or unknown).
+pub struct StepInput {
+    /// What.
+    pub kind: Option<StepKind>,
+    /// When (reported).
+    pub at: Option<Timestamp>,
+    /// Violations found while decoding.
+    pub check: Checker,
+}
+
+/// The rule whose profile decides the forwarding targets of a card.
+const FORWARD_RULE: &str = "bluecard.forward";
+
+/// RecordProcedureStep. The group's meeting is told to the deadlines of every card of the
+/// procedure (it meets `bluecard.group_meeting` of the 2023 profile for the cards waiting
+/// for it).
 pub fn step(
+    ctx: &Ctx,
     txn: &mut Txn<'_>,
     caller: &OrgId,
     procedure_id: &str,
-    kind: Option<StepKind>,
-    at: Option<Timestamp>,
-    mut check: Checker,
+    input: StepInput,
     now: Timestamp,
 ) -> Result<ProcedureRecord, Error> {
+    let StepInput {
+        kind,
+        at,
+        mut check,
+    } = input;
     let mut p = visible_procedure(txn, caller, procedure_id)?;
     team_only(&p.team, caller, "record procedure steps")?;
     check.required("kind", &kind);
@@ -308,6 +340,13 @@ pub fn step(
         recorded_at: now,
     });
     records::put_procedure(txn, &p)?;
+    if kind == StepKind::GroupMeetingHeld {
+        for id in &p.cards {
+            if let Some(c) = records::card_in(txn, id)? {
+                event(ctx, txn, &c, Event::BlueCardGroupMeetingHeld, now)?;
+            }
+        }
+    }
     Ok(p)
 }
 

@@ -1,10 +1,13 @@
-//! Domain types of the Blue Card procedure (Rozp. RM 2011): the Blue Card A form (§ 2,
-//! § 3, § 6, § 10), the card as delivered to the chair of the team (§ 7, § 8), and the
-//! procedure it starts or joins (§ 9), with its steps and closure (§ 18).
+//! Domain types of the Blue Card procedure (Rozp. RM 2011; the 2023 regulation keeps the
+//! forms and adds the grupa diagnostyczno-pomocowa as a forwarding target and its meeting
+//! as a step): the Blue Card A form (§ 2, § 3, § 6, § 10), the card as delivered to the
+//! chair of the team (§ 7, § 8), and the procedure it starts or joins (§ 9), with its
+//! steps and closure (§ 18). Paragraphs are those of 2011.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::deadlines::Profile;
 use crate::directory::OrgId;
 pub use crate::people::Signatory;
 use crate::store::codec::Versioned;
@@ -131,13 +134,40 @@ pub struct CardSubmission {
     pub content: CardContent,
 }
 
-/// Team members or working group (§ 8 ust. 1).
+/// Where the chair passed a card: team members or a working group (2011, § 8 ust. 1), or
+/// the grupa diagnostyczno-pomocowa (2023).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ForwardedTo {
-    /// Members of the team.
+    /// Members of the team (2011 profile).
     TeamMembers,
-    /// A working group.
+    /// A working group, grupa robocza (2011 profile).
     WorkingGroup,
+    /// The grupa diagnostyczno-pomocowa (2023 profile), which replaced the grupa robocza.
+    DiagnosticSupportGroup,
+}
+
+impl ForwardedTo {
+    /// The rules profile whose regulation names this target, so a forwarding can be checked
+    /// against the profile the card's deadline runs under.
+    pub fn profile(self) -> Profile {
+        match self {
+            ForwardedTo::TeamMembers | ForwardedTo::WorkingGroup => Profile::Y2011,
+            ForwardedTo::DiagnosticSupportGroup => Profile::Y2023,
+        }
+    }
+
+    /// The targets of `profile`, as a client names them, for error messages.
+    pub fn of_profile(profile: Profile) -> &'static str {
+        match profile {
+            Profile::Y2011 => {
+                "the team members or a grupa robocza (FORWARDED_TO_TEAM_MEMBERS, \
+                 FORWARDED_TO_WORKING_GROUP)"
+            }
+            Profile::Y2023 => {
+                "the grupa diagnostyczno-pomocowa (FORWARDED_TO_DIAGNOSTIC_SUPPORT_GROUP)"
+            }
+        }
+    }
 }
 
 /// The forwarding of a card.
@@ -203,6 +233,9 @@ pub enum StepKind {
     HelpPlanAdopted,
     /// Help plan changed (§ 16 ust. 3).
     HelpPlanChanged,
+    /// The first meeting of the group working on the case (2023: the grupa
+    /// diagnostyczno-pomocowa; meets `bluecard.group_meeting`).
+    GroupMeetingHeld,
 }
 
 /// A recorded step.

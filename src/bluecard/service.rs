@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use super::commands::{self, ClosureInput, ForwardingInput};
+use super::commands::{self, ClosureInput, ForwardingInput, StepInput};
 use super::model::{CardRecord, ClosureReason, ProcedureRecord, Protocol, StepKind};
 use super::store as records;
 use super::validate::{self, RawCardContent};
@@ -117,7 +117,8 @@ pub async fn submit(
     pre: Vec<FieldViolation>,
 ) -> Result<DetailedCard, Error> {
     caller.require(Actor::BlueCardInitiator, "submit Blue Cards")?;
-    let (sub, team) = validate::submission(
+    let (sub, team) = validate::submission_under(
+        app.deadlines.rules().profile(),
         card_id,
         procedure_id,
         raw,
@@ -193,8 +194,9 @@ pub async fn step(
     check: Checker,
 ) -> Result<ProcedureView, Error> {
     let team = caller.clone();
-    run_procedure(app, caller, move |_c, txn, now| {
-        commands::step(txn, &team, &id, kind, at, check, now)
+    let input = StepInput { kind, at, check };
+    run_procedure(app, caller, move |c, txn, now| {
+        commands::step(c, txn, &team, &id, input, now)
     })
     .await
 }

@@ -1,11 +1,14 @@
 //! Validation of Blue Card A: every bad field at once, no value echoed, and the rules of
 //! the regulation that a form can break: § 2 ust. 3-4 (why the person was absent), § 6
 //! (Blue Card B never to a suspected person; for a child to a parent, guardian or the
-//! reporting person).
+//! reporting person). The messages use the names and paragraphs of the rules profile in
+//! force (2023: the names of Dz.U. 2023 poz. 1870 and its § 2 ust. 5-6; no paragraph is
+//! cited for card B, whose 2023 wording was not available).
 
 use jiff::{SignedDuration, Timestamp};
 
 use super::model::*;
+use crate::deadlines::Profile;
 use crate::directory::{Directory, OrgId};
 use crate::error::{Error, FieldViolation};
 use crate::teryt::GminaCode;
@@ -123,7 +126,30 @@ fn same_person(a_first: &str, a_last: &str, p: &CardPerson) -> bool {
     norm(a_first) == norm(&p.first_name) && norm(a_last) == norm(&p.last_name)
 }
 
-/// Validates a card at `now`; returns the submission and the team it routes to.
+/// The form's rules as a message says them under each profile.
+struct Wording {
+    absence: &'static str,
+    card_b_suspected: &'static str,
+    card_b_child: &'static str,
+}
+
+fn wording(profile: Profile) -> Wording {
+    match profile {
+        Profile::Y2011 => Wording {
+            absence: "required when the person was not present (§ 2 ust. 3-4)",
+            card_b_suspected: "§ 6 ust. 4: Blue Card B is never handed to a person suspected of violence",
+            card_b_child: "§ 6 ust. 3: for a child, to a parent, guardian or the reporting person",
+        },
+        Profile::Y2023 => Wording {
+            absence: "required when the person was not present (Dz.U. 2023 poz. 1870 § 2 ust. 5-6)",
+            card_b_suspected: "Blue Card B is never handed to an osoba stosująca przemoc domową (a person using domestic violence)",
+            card_b_child: "for a child, to a parent, guardian or the reporting person",
+        },
+    }
+}
+
+/// Validates a card at `now` with the messages of the 2011 profile (the validators' tests
+/// and the fuzz target); see [`submission_under`].
 pub fn submission(
     card_id: &str,
     procedure_id: &str,
@@ -132,6 +158,29 @@ pub fn submission(
     now: Timestamp,
     directory: &Directory,
 ) -> Result<(CardSubmission, OrgId), Error> {
+    submission_under(
+        Profile::Y2011,
+        card_id,
+        procedure_id,
+        raw,
+        pre,
+        now,
+        directory,
+    )
+}
+
+/// Validates a card at `now`, its messages in the words of `profile`; returns the
+/// submission and the team it routes to.
+pub fn submission_under(
+    profile: Profile,
+    card_id: &str,
+    procedure_id: &str,
+    raw: Option<&RawCardContent>,
+    pre: Vec<FieldViolation>,
+    now: Timestamp,
+    directory: &Directory,
+) -> Result<(CardSubmission, OrgId), Error> {
+    let words = wording(profile);
     let mut c = Checker::new(pre);
     let card_id = crate::validation::case_id(&mut c, "card_id", card_id);
     let procedure_id = if procedure_id.trim().is_empty() {
@@ -153,10 +202,7 @@ pub fn submission(
     }
     c.text(&f("place"), &raw.place, true, MAX_NAME * 2, false);
     match (raw.person_present, raw.absence) {
-        (false, None) => c.add(
-            f("absence_reason"),
-            "required when the person was not present (§ 2 ust. 3-4)",
-        ),
+        (false, None) => c.add(f("absence_reason"), words.absence),
         (true, Some(_)) => c.add(f("absence_reason"), "only when the person was not present"),
         _ => {}
     }
@@ -228,18 +274,12 @@ pub fn submission(
                 .iter()
                 .any(|p| same_person(&b.first_name, &b.last_name, p))
             {
-                c.add(
-                    f("card_b"),
-                    "§ 6 ust. 4: Blue Card B is never handed to a person suspected of violence",
-                );
+                c.add(f("card_b"), words.card_b_suspected);
             }
             let all_minors = !raw.persons_experiencing.is_empty()
                 && raw.persons_experiencing.iter().all(|p| p.minor);
             if all_minors && b.recipient == Some(CardBRecipient::PersonExperiencing) {
-                c.add(
-                    f("card_b.recipient"),
-                    "§ 6 ust. 3: for a child, to a parent, guardian or the reporting person",
-                );
+                c.add(f("card_b.recipient"), words.card_b_child);
             }
             b.recipient.map(|r| CardB {
                 recipient: r,

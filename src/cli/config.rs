@@ -1,6 +1,6 @@
 //! `lacznik config check`: validate a configuration before deploying it, and print what a
 //! server started on it would serve (addresses, files, store, retention, organisations,
-//! deadline rules).
+//! the rules profile and the deadline rules).
 
 use clap::Subcommand;
 
@@ -78,6 +78,20 @@ pub(super) fn config_check(config: Config) -> anyhow::Result<()> {
             gminas.join(","),
             org.name
         );
+    }
+    println!(
+        "rules profile {} ({}){}",
+        rules.profile(),
+        rules.profile().regulation(),
+        if rules.overrides().is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<&str> = rules.overrides().keys().map(String::as_str).collect();
+            format!("; overridden: {}", ids.join(", "))
+        }
+    );
+    if let Some(caveat) = rules.profile().caveat() {
+        println!("  caveat: {caveat}");
     }
     let disabled: Vec<&str> = rules
         .iter()

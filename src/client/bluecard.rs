@@ -83,8 +83,12 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
         }
         BlueCardCommand::Forward { id, to, recipients } => {
             let name = format!("FORWARDED_TO_{}", to.to_uppercase().replace('-', "_"));
-            let to = pb::ForwardedTo::from_str_name(&name)
-                .ok_or_else(|| anyhow::anyhow!("--to team-members or working-group"))?;
+            let to = pb::ForwardedTo::from_str_name(&name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--to team-members or working-group (2011 rules profile), \
+                     diagnostic-support-group (2023)"
+                )
+            })?;
             // "Now" is the server's time (it may run on a simulated clock).
             let now = Admin::new(admin_channel.clone())
                 .now(pb::NowRequest {})
@@ -103,6 +107,37 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
                     &c.record_forwarding(req).await?.into_inner(),
                 )?,
                 "card",
+            )
+        }
+        BlueCardCommand::Step { procedure, kind } => {
+            let name = format!(
+                "PROCEDURE_STEP_KIND_{}",
+                kind.to_uppercase().replace('-', "_")
+            );
+            let kind = pb::ProcedureStepKind::from_str_name(&name)
+                .filter(|k| *k != pb::ProcedureStepKind::Unspecified)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--kind form-c, form-d, help-plan-adopted, help-plan-changed or \
+                         group-meeting-held"
+                    )
+                })?;
+            let now = Admin::new(admin_channel.clone())
+                .now(pb::NowRequest {})
+                .await?
+                .into_inner()
+                .now;
+            let req = pb::RecordProcedureStepRequest {
+                procedure_id: procedure.clone(),
+                kind: kind as i32,
+                step_time: now,
+            };
+            one(
+                to_json(
+                    "lacznik.v1.RecordProcedureStepResponse",
+                    &c.record_procedure_step(req).await?.into_inner(),
+                )?,
+                "procedure",
             )
         }
         BlueCardCommand::Close { file } => {

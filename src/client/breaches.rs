@@ -49,14 +49,22 @@ pub(super) async fn execute(
                     println!("{v}");
                 } else {
                     let b = event.breach.as_ref();
+                    // The deadline's state (breached / met_late, with the lateness) and the
+                    // rules profile it was judged by follow the rule and the case.
+                    let late = b
+                        .and_then(|b| b.lateness.as_ref())
+                        .map(|d| format!(" by {}", super::output::duration_text(d)))
+                        .unwrap_or_default();
                     println!(
-                        "{:>6}  {:<9}  {}  {}",
+                        "{:>6}  {:<9}  {}  {}  {}{late}  profile {}",
                         event.cursor,
                         pb::BreachEventKind::try_from(event.kind)
                             .map(|k| k.as_str_name().trim_start_matches("BREACH_EVENT_KIND_"))
                             .unwrap_or("?"),
                         b.map(|b| b.rule_id.as_str()).unwrap_or("-"),
                         b.map(|b| b.case_id.as_str()).unwrap_or("-"),
+                        b.map(|b| b.deadline_state.as_str()).unwrap_or("-"),
+                        b.map(|b| b.rules_profile.as_str()).unwrap_or("-"),
                     );
                 }
                 std::fs::write(cursor_file, &event.cursor)?;

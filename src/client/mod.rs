@@ -166,13 +166,23 @@ enum BlueCardCommand {
     },
     /// Acknowledge receipt.
     Ack { id: String },
-    /// Record forwarding (team-members or working-group).
+    /// Record forwarding: team-members or working-group (2011 rules profile),
+    /// diagnostic-support-group (the grupa diagnostyczno-pomocowa, 2023 profile).
     Forward {
         id: String,
         #[arg(long)]
         to: String,
         #[arg(long)]
         recipients: String,
+    },
+    /// Record a step of a procedure at the server's current time: form-c, form-d,
+    /// help-plan-adopted, help-plan-changed or group-meeting-held (the group's first
+    /// meeting, due within 5 working days of receipt under the 2023 rules profile).
+    Step {
+        /// The procedure id.
+        procedure: String,
+        #[arg(long)]
+        kind: String,
     },
     /// Close a procedure (CloseProcedureRequest JSON).
     Close { file: String },

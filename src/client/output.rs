@@ -26,10 +26,13 @@ pub fn columns(kind: &str) -> &'static [&'static str] {
         "breaches" => &[
             "breach_id",
             "rule_id",
+            "rules_profile",
             "case_id",
             "due_time",
             "recorded_time",
             "resolved_time",
+            "deadline_state",
+            "lateness",
         ],
         _ => &[],
     }
@@ -121,6 +124,17 @@ pub fn record(v: &Value) -> String {
     let mut out = String::new();
     walk("", v, &mut out);
     out
+}
+
+/// A wire duration for people: `1 d 2 h`, `3 h 20 min`, `0 min` (lateness in `watch`).
+pub fn duration_text(d: &prost_types::Duration) -> String {
+    let mins = d.seconds.max(0) / 60;
+    let (days, hours, mins) = (mins / 1440, mins / 60 % 24, mins % 60);
+    match (days, hours) {
+        (0, 0) => format!("{mins} min"),
+        (0, h) => format!("{h} h {mins} min"),
+        (d, h) => format!("{d} d {h} h"),
+    }
 }
 
 /// A failed call: code, message and every field violation.

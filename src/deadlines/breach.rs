@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::case::CaseRef;
-use super::rules::Role;
+use super::rules::{Profile, Role};
 use crate::directory::{OrgId, OrgKind, Organization};
 use crate::store::codec::{self, Versioned};
 use crate::store::{Store, StoreError, keys};
@@ -18,6 +18,10 @@ pub struct Breach {
     pub id: u64,
     /// The rule.
     pub rule: String,
+    /// The rules profile the rule came from (breaches recorded before profiles existed
+    /// read as the 2011 profile, the only one there was).
+    #[serde(default)]
+    pub profile: Profile,
     /// The rule's legal basis at the time of the breach.
     pub legal_basis: String,
     /// The case.
@@ -64,6 +68,23 @@ impl Versioned for BreachLogEntry {
 }
 
 impl Breach {
+    /// How late the act that resolved the breach came (`resolved - due`); `None` while the
+    /// breach is open.
+    pub fn lateness(&self) -> Option<jiff::SignedDuration> {
+        self.resolved_at
+            .map(|at| at.duration_since(self.due).max(jiff::SignedDuration::ZERO))
+    }
+
+    /// The state of the breached deadline as far as the breach knows: `breached` until the
+    /// act comes, then `met_late` (the words of `Deadline.state`).
+    pub fn deadline_state(&self) -> &'static str {
+        if self.resolved_at.is_some() {
+            "met_late"
+        } else {
+            "breached"
+        }
+    }
+
     /// Whether `org` may see this breach.
     pub fn visible_to(&self, org: &Organization) -> bool {
         let told = |r: Role| self.notify.contains(&r);

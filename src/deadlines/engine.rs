@@ -7,68 +7,20 @@
 //! number of open cases. A breach, the clock's new state and the removal of its index entry
 //! are written in the same batch: a breach is recorded exactly once per (case, rule,
 //! occurrence), across restarts too.
+//!
+//! Rules profiles: a clock stores the rule id and the profile it was opened under, and is
+//! judged by that profile's rule for the rest of its life (satisfied, cancelled, moved by a
+//! changed fact, breached). So a change of `rules.profile` leaves running clocks with the
+//! due time they were given, while the clocks opened after it follow the new profile.
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use super::breach::{Breach, BreachEventKind, BreachLogEntry};
 use super::case::{CaseRef, Facts};
-use super::rules::{Anchor, Event, Role, Rule, RuleSet};
+pub use super::clock::{CaseClocks, ClockRecord, ClockState};
+use super::rules::{Anchor, Event, Profile, Role, Rule, RuleSet};
 use crate::feed::Feeds;
-use crate::store::codec::Versioned;
 use crate::store::{StoreError, Txn, keys};
-
-/// Where a clock stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ClockState {
-    /// Running; has an entry in the due-time index.
-    Open,
-    /// Its deadline passed; the breach is open until a satisfying event resolves it.
-    Breached {
-        /// The breach record.
-        breach_id: u64,
-    },
-    /// Met (possibly late, then a breach exists).
-    Satisfied {
-        /// When.
-        at: Timestamp,
-    },
-    /// Ended without an act because the case ended (cancelled, declined, closed).
-    Cancelled {
-        /// When.
-        at: Timestamp,
-    },
-    /// Replaced by a newer occurrence of the same rule.
-    Superseded,
-}
-
-/// One clock: an occurrence of a rule in a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClockRecord {
-    /// The rule.
-    pub rule: String,
-    /// 1 for the first occurrence of the rule in the case.
-    pub occurrence: u32,
-    /// The starting event's time (the anchor of `Anchor::EventTime` rules).
-    pub started_at: Timestamp,
-    /// The deadline.
-    pub due: Timestamp,
-    /// Where it stands.
-    pub state: ClockState,
-}
-
-/// All clocks of a case, stored as one record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaseClocks {
-    /// The case.
-    pub case: CaseRef,
-    /// Its clocks, in the order they were opened.
-    pub clocks: Vec<ClockRecord>,
-}
-
-impl Versioned for CaseClocks {
-    const SCHEMA_VERSION: u8 = 1;
-}
 
 /// What a sweep did, for the log, metrics and the benchmark.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -82,18 +34,41 @@ pub struct SweepOutcome {
 /// The rules in force plus the breach feed: the engine's whole state outside the store.
 pub struct Deadlines {
     rules: RuleSet,
+    /// The other profiles' rules (with the same overrides), for clocks opened under them.
+    earlier: Vec<RuleSet>,
     feeds: Feeds,
 }
 
 impl Deadlines {
-    /// An engine over `rules`, publishing breach events through `feeds`.
+    /// An engine over `rules` (the profile in force), publishing breach events through
+    /// `feeds`; clocks opened under another profile keep that profile's rules.
     pub fn new(rules: RuleSet, feeds: Feeds) -> Deadlines {
-        Deadlines { rules, feeds }
+        let earlier = Profile::ALL
+            .into_iter()
+            .filter(|p| *p != rules.profile())
+            .map(|p| rules.sibling(p))
+            .collect();
+        Deadlines {
+            rules,
+            earlier,
+            feeds,
+        }
     }
 
     /// The rules in force.
     pub fn rules(&self) -> &RuleSet {
         &self.rules
+    }
+
+    /// The rule a clock runs under: its own profile's, whatever profile is in force now.
+    fn rule_of(&self, clock: &ClockRecord) -> Option<&Rule> {
+        if clock.profile == self.rules.profile() {
+            return self.rules.get(&clock.rule);
+        }
+        self.earlier
+            .iter()
+            .find(|set| set.profile() == clock.profile)
+            .and_then(|set| set.get(&clock.rule))
     }
 
     /// The feeds (for watchers of the breach log).
@@ -133,7 +108,7 @@ impl Deadlines {
         // 1. Satisfy or cancel running clocks.
         for i in 0..record.clocks.len() {
             let clock = record.clocks[i].clone();
-            let Some(rule) = self.rules.get(&clock.rule) else {
+            let Some(rule) = self.rule_of(&clock) else {
                 continue;
             };
             let satisfies = rule.satisfied_by.contains(&event) && !rule.starts.contains(&event);
@@ -199,6 +174,7 @@ impl Deadlines {
             let due = rule.due(anchor);
             let mut clock = ClockRecord {
                 rule: rule.id.clone(),
+                profile: rule.profile,
                 occurrence,
                 started_at: at,
                 due,
@@ -223,7 +199,7 @@ impl Deadlines {
             if clock.state != ClockState::Open {
                 continue;
             }
-            let Some(rule) = self.rules.get(&clock.rule) else {
+            let Some(rule) = self.rule_of(&clock) else {
                 continue;
             };
             let anchor = match rule.anchor {
@@ -302,7 +278,7 @@ impl Deadlines {
             if clock.state != ClockState::Open || keys::time_key(clock.due) != keys::time_key(due) {
                 continue; // stale index entry: the clock moved or closed in the meantime
             }
-            let Some(rule) = self.rules.get(&rule_id) else {
+            let Some(rule) = self.rule_of(&clock) else {
                 continue;
             };
             let case = record.case.clone();
@@ -331,6 +307,7 @@ impl Deadlines {
         let breach = Breach {
             id,
             rule: rule.id.clone(),
+            profile: rule.profile,
             legal_basis: rule.legal_basis.clone(),
             case: case.clone(),
             occurrence: clock.occurrence,
@@ -342,7 +319,7 @@ impl Deadlines {
         };
         txn.put_record(keys::breach(id), &breach)?;
         txn.put(keys::breach_of_case(&case.id, id)?, Vec::new());
-        tracing::info!(breach_id = id, rule = %rule.id, case_id = %case.id, due = %clock.due, "deadline breach recorded");
+        tracing::info!(breach_id = id, rule = %rule.id, profile = %rule.profile, case_id = %case.id, due = %clock.due, "deadline breach recorded");
         let rule_id = rule.id.clone();
         txn.on_durable(move || {
             metrics::counter!("lacznik_breaches_total", "rule" => rule_id).increment(1)
@@ -399,6 +376,26 @@ impl Deadlines {
         Ok(true)
     }
 
+    /// The profile a case's `rule` runs under: that of its latest clock of the rule, else
+    /// the profile in force (what a clock opened now would get).
+    pub fn profile_of(
+        &self,
+        txn: &Txn<'_>,
+        case_id: &str,
+        rule: &str,
+    ) -> Result<Profile, StoreError> {
+        let record = txn.get_record::<CaseClocks>(&keys::clocks(case_id)?)?;
+        Ok(record
+            .and_then(|r| {
+                r.clocks
+                    .iter()
+                    .rev()
+                    .find(|c| c.rule == rule)
+                    .map(|c| c.profile)
+            })
+            .unwrap_or(self.rules.profile()))
+    }
+
     /// The clocks of a case, for case views (GetProcedure, GetAssistanceRequest).
     pub fn clocks_of(
         store: &crate::store::Store,
@@ -431,3 +428,7 @@ impl Deadlines {
 #[cfg(test)]
 #[path = "engine_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "engine_profile_tests.rs"]
+mod profile_tests;

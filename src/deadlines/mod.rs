@@ -1,5 +1,6 @@
-//! Deadline tracking: every statutory or agreed deadline is a [`rules::Rule`]; the
-//! [`engine`] keeps each case's clocks and a due-time index; the [`sweeper`] turns passed
+//! Deadline tracking: every statutory or agreed deadline is a [`rules::Rule`] of a rules
+//! profile ([`rules::Profile`]: the 2011 or the 2023 Blue Card regulation); the [`engine`]
+//! keeps each case's [`clock`]s and a due-time index; the [`sweeper`] turns passed
 //! deadlines into [`breach`] records exactly once, within a second while the server runs
 //! and at start-up for what passed while it was down.
 //!
@@ -10,6 +11,7 @@
 
 pub mod breach;
 pub mod case;
+pub mod clock;
 pub mod engine;
 pub mod rules;
 pub mod sweeper;
@@ -17,4 +19,4 @@ pub mod sweeper;
 pub use breach::{Breach, BreachEventKind, BreachFilter, BreachLogEntry};
 pub use case::{CaseRef, Facts};
 pub use engine::{ClockRecord, ClockState, Deadlines, SweepOutcome};
-pub use rules::{CaseKind, Event, Rule, RuleOverride, RuleSet};
+pub use rules::{CaseKind, Event, Profile, Rule, RuleOverride, RuleSet, RulesSection};

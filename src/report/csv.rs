@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 use super::Report;
 use super::stats;
 
-/// The header row, in column order.
-pub const HEADER: [&str; 12] = [
+/// The header row, in column order (columns added later are appended, so a spreadsheet
+/// built on an older report keeps its column letters).
+pub const HEADER: [&str; 14] = [
     "breach_id",
     "rule_id",
     "legal_basis",
@@ -21,6 +22,8 @@ pub const HEADER: [&str; 12] = [
     "resolved_time",
     "state",
     "lateness_hours",
+    "rules_profile",
+    "deadline_state",
 ];
 
 /// The CSV bytes: the header, then every breach in recording order, quoted by the `csv`
@@ -43,6 +46,8 @@ pub fn render(report: &Report) -> anyhow::Result<Vec<u8>> {
             &resolved,
             b.state(),
             &stats::hours(stats::lateness(b, report.generated)),
+            &b.rules_profile,
+            b.deadline_state(),
         ])?;
     }
     w.into_inner()
@@ -72,6 +77,14 @@ pub fn summary_text(report: &Report) -> String {
         show(med.all),
         show(med.resolved)
     );
+    let profiles = stats::by_profile(&report.breaches);
+    if !profiles.is_empty() {
+        let list: Vec<String> = profiles
+            .iter()
+            .map(|(p, t)| format!("{p} ({} breach(es), {} met late)", t.total, t.resolved))
+            .collect();
+        let _ = writeln!(out, "rules profiles: {}", list.join(", "));
+    }
     let rules = stats::by_rule(&report.breaches);
     if !rules.is_empty() {
         let w = rules
@@ -82,14 +95,14 @@ pub fn summary_text(report: &Report) -> String {
             .max(4);
         let _ = writeln!(
             out,
-            "\n{:<w$}  {:>5}  {:>5}  {:>8}  legal basis",
-            "rule", "total", "open", "resolved"
+            "\n{:<w$}  {:<7}  {:>5}  {:>5}  {:>8}  legal basis",
+            "rule", "profile", "total", "open", "resolved"
         );
         for r in &rules {
             let _ = writeln!(
                 out,
-                "{:<w$}  {:>5}  {:>5}  {:>8}  {}",
-                r.rule_id, r.tally.total, r.tally.open, r.tally.resolved, r.legal_basis
+                "{:<w$}  {:<7}  {:>5}  {:>5}  {:>8}  {}",
+                r.rule_id, r.profile, r.tally.total, r.tally.open, r.tally.resolved, r.legal_basis
             );
         }
     }
@@ -137,6 +150,8 @@ mod tests {
         assert_eq!(&rows[0][10], "open");
         assert_eq!(&rows[1][10], "resolved");
         assert_eq!(&rows[1][11], "1.00");
+        assert_eq!((&rows[0][12], &rows[0][13]), ("2011", "breached"));
+        assert_eq!((&rows[1][12], &rows[1][13]), ("2011", "met_late"));
     }
 
     #[test]
@@ -146,5 +161,9 @@ mod tests {
         assert!(s.contains("total 2, open 1, resolved 1"), "{s}");
         assert!(s.contains("assistance.receipt"), "{s}");
         assert!(s.contains("kmp-torun"), "{s}");
+        assert!(
+            s.contains("rules profiles: 2011 (2 breach(es), 1 met late)"),
+            "{s}"
+        );
     }
 }

@@ -135,6 +135,12 @@ pub fn record_from_pb(b: pb::Breach) -> anyhow::Result<BreachRecord> {
         due,
         recorded,
         resolved,
+        // A server from before rules profiles sends none: it had the 2011 rules only.
+        rules_profile: if b.rules_profile.is_empty() {
+            "2011".into()
+        } else {
+            b.rules_profile
+        },
     })
 }
 
@@ -163,12 +169,27 @@ mod tests {
             resolved_time: None,
             responsible_org_id: "zi-lazy".into(),
             party_org_ids: vec![],
+            rules_profile: String::new(),
+            deadline_state: "breached".into(),
+            lateness: None,
         };
         let r = record_from_pb(wire.clone()).unwrap();
         assert_eq!(r.case_kind, "blue_card");
         assert_eq!(r.due.as_second(), 1_800_000_000);
         assert!(r.is_open());
         assert_eq!(r.state(), "open");
+        assert_eq!(r.deadline_state(), "breached");
+        assert_eq!(r.rules_profile, "2011", "an older server's breach");
+        let r = record_from_pb(pb::Breach {
+            rules_profile: "2023".into(),
+            resolved_time: ts(1_800_000_100),
+            ..wire.clone()
+        })
+        .unwrap();
+        assert_eq!(
+            (r.rules_profile.as_str(), r.deadline_state()),
+            ("2023", "met_late")
+        );
         let e = record_from_pb(pb::Breach {
             due_time: None,
             ..wire

@@ -29,6 +29,7 @@ use jiff::civil::Date;
 
 use crate::calendar;
 use crate::client::ConnectArgs;
+use crate::deadlines::{Profile, RuleSet};
 use crate::teryt::GminaCode;
 
 /// `lacznik report ...`: reports built from a running server.
@@ -84,6 +85,9 @@ pub struct BreachRecord {
     pub recorded: Timestamp,
     /// When the late act happened; `None` while the breach is open.
     pub resolved: Option<Timestamp>,
+    /// The rules profile the breached rule came from (`2011` or `2023`), so a report
+    /// spanning a change of `rules.profile` says which rules applied.
+    pub rules_profile: String,
 }
 
 impl BreachRecord {
@@ -95,6 +99,33 @@ impl BreachRecord {
     /// `open` or `resolved`, the words the CSV and the HTML use.
     pub fn state(&self) -> &'static str {
         if self.is_open() { "open" } else { "resolved" }
+    }
+
+    /// The breached deadline's state in the words of the API's `Deadline.state`:
+    /// `breached` until the act comes, then `met_late`.
+    pub fn deadline_state(&self) -> &'static str {
+        if self.is_open() {
+            "breached"
+        } else {
+            "met_late"
+        }
+    }
+
+    /// The profile as a value, when it is one lacznik knows.
+    pub fn profile(&self) -> Option<Profile> {
+        Profile::parse(&self.rules_profile).ok()
+    }
+
+    /// What the rule asks, in the words of its profile (the built-in text; empty for a
+    /// rule this version does not know).
+    pub fn rule_text(&self) -> String {
+        self.profile()
+            .and_then(|p| {
+                RuleSet::builtin_profile(p)
+                    .get(&self.rule_id)
+                    .map(|r| r.description.clone())
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -297,6 +328,7 @@ pub(crate) mod tests_support {
             due: t(due),
             recorded: t(due),
             resolved: resolved.map(t),
+            rules_profile: "2011".into(),
         };
         Report {
             range: DateRange {

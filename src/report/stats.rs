@@ -42,11 +42,16 @@ impl Tally {
     }
 }
 
-/// Breaches of one rule: supervisors read the rule together with its legal basis.
+/// Breaches of one rule of one rules profile: supervisors read the rule together with its
+/// legal basis, and a report spanning a change of profile lists each profile's rule apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleCount {
     /// The rule id.
     pub rule_id: String,
+    /// The rules profile (`2011`, `2023`).
+    pub profile: String,
+    /// What the rule asks, in the words of its profile.
+    pub rule_text: String,
     /// Its legal basis as recorded on the most recent of its breaches (a configuration
     /// change may have reworded it).
     pub legal_basis: String,
@@ -99,12 +104,16 @@ pub fn totals(breaches: &[BreachRecord]) -> Tally {
     t
 }
 
-/// Counts per rule, in rule-id order (stable, so two reports compare line by line).
+/// Counts per rule and profile, in rule-id then profile order (stable, so two reports
+/// compare line by line).
 pub fn by_rule(breaches: &[BreachRecord]) -> Vec<RuleCount> {
-    let mut map: BTreeMap<&str, RuleCount> = BTreeMap::new();
+    let mut map: BTreeMap<(&str, &str), RuleCount> = BTreeMap::new();
     for b in breaches {
-        let entry = map.entry(&b.rule_id).or_insert_with(|| RuleCount {
+        let key = (b.rule_id.as_str(), b.rules_profile.as_str());
+        let entry = map.entry(key).or_insert_with(|| RuleCount {
             rule_id: b.rule_id.clone(),
+            profile: b.rules_profile.clone(),
+            rule_text: b.rule_text(),
             legal_basis: String::new(),
             tally: Tally::default(),
         });
@@ -112,6 +121,16 @@ pub fn by_rule(breaches: &[BreachRecord]) -> Vec<RuleCount> {
         entry.tally.add(b);
     }
     map.into_values().collect()
+}
+
+/// Counts per rules profile, in profile order: which rules the report's breaches were
+/// judged by (more than one entry: the range spans a change of `rules.profile`).
+pub fn by_profile(breaches: &[BreachRecord]) -> Vec<(String, Tally)> {
+    let mut map: BTreeMap<&str, Tally> = BTreeMap::new();
+    for b in breaches {
+        map.entry(&b.rules_profile).or_default().add(b);
+    }
+    map.into_iter().map(|(p, t)| (p.to_string(), t)).collect()
 }
 
 /// Counts per responsible organisation, most breaches first (ties by id), so the
@@ -235,190 +254,5 @@ pub fn hours(d: SignedDuration) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use jiff::civil::date;
-
-    fn t(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    fn rec(id: &str, rule: &str, org: &str, due: &str, resolved: Option<&str>) -> BreachRecord {
-        BreachRecord {
-            breach_id: id.into(),
-            rule_id: rule.into(),
-            legal_basis: format!("basis of {rule}"),
-            case_kind: "assistance_request",
-            case_id: format!("case-{id}"),
-            gmina: "0463011".into(),
-            responsible_org_id: org.into(),
-            due: t(due),
-            recorded: t(due),
-            resolved: resolved.map(t),
-        }
-    }
-
-    fn sample() -> Vec<BreachRecord> {
-        vec![
-            rec("1", "r.b", "kmp", "2026-03-02T09:30:00Z", None),
-            rec(
-                "2",
-                "r.a",
-                "kmp",
-                "2026-03-02T10:00:00Z",
-                Some("2026-03-02T11:00:00Z"),
-            ),
-            rec(
-                "3",
-                "r.b",
-                "zi",
-                "2026-03-04T23:00:00Z",
-                Some("2026-03-05T02:00:00Z"),
-            ),
-            rec("4", "r.b", "mopr", "2026-03-17T12:00:00Z", None),
-        ]
-    }
-
-    #[test]
-    fn counts_by_rule_in_rule_order_with_the_latest_legal_basis() {
-        let mut v = sample();
-        v[3].legal_basis = "reworded".into();
-        let c = by_rule(&v);
-        assert_eq!(
-            c.iter()
-                .map(|r| (r.rule_id.as_str(), r.legal_basis.as_str(), r.tally))
-                .collect::<Vec<_>>(),
-            vec![
-                (
-                    "r.a",
-                    "basis of r.a",
-                    Tally {
-                        total: 1,
-                        open: 0,
-                        resolved: 1
-                    }
-                ),
-                (
-                    "r.b",
-                    "reworded",
-                    Tally {
-                        total: 3,
-                        open: 2,
-                        resolved: 1
-                    }
-                ),
-            ]
-        );
-        assert!(by_rule(&[]).is_empty());
-    }
-
-    #[test]
-    fn counts_by_organisation_most_first_then_by_id() {
-        let c = by_org(&sample());
-        let got: Vec<(&str, usize, usize)> = c
-            .iter()
-            .map(|o| (o.org_id.as_str(), o.tally.total, o.tally.open))
-            .collect();
-        assert_eq!(got, vec![("kmp", 2, 1), ("mopr", 1, 1), ("zi", 1, 0)]);
-        assert_eq!(
-            totals(&sample()),
-            Tally {
-                total: 4,
-                open: 2,
-                resolved: 2
-            }
-        );
-    }
-
-    #[test]
-    fn lateness_runs_to_resolution_or_to_the_report_time() {
-        let now = t("2026-03-18T12:00:00Z");
-        let v = sample();
-        assert_eq!(
-            lateness(&v[0], now),
-            SignedDuration::from_mins(16 * 1440 + 150)
-        );
-        assert_eq!(lateness(&v[1], now), SignedDuration::from_hours(1));
-        assert_eq!(lateness(&v[2], now), SignedDuration::from_hours(3));
-        assert_eq!(lateness(&v[3], now), SignedDuration::from_hours(24));
-        // A report clock behind the deadline never yields negative lateness.
-        assert_eq!(
-            lateness(&v[3], t("2026-03-01T00:00:00Z")),
-            SignedDuration::ZERO
-        );
-    }
-
-    #[test]
-    fn medians_over_all_and_over_resolved_breaches() {
-        let h = SignedDuration::from_hours;
-        assert_eq!(median(vec![]), None);
-        assert_eq!(median(vec![h(5)]), Some(h(5)));
-        assert_eq!(median(vec![h(9), h(1), h(5)]), Some(h(5)));
-        assert_eq!(median(vec![h(4), h(1), h(2), h(9)]), Some(h(3)));
-        assert_eq!(
-            median(vec![
-                SignedDuration::from_secs(1),
-                SignedDuration::from_secs(2)
-            ]),
-            Some(SignedDuration::from_millis(1500))
-        );
-        let now = t("2026-03-18T12:00:00Z");
-        let m = median_lateness(&sample(), now);
-        // All: 1 h, 3 h, 24 h, 16 d 2.5 h -> (3 h + 24 h) / 2.
-        assert_eq!(m.all, Some(SignedDuration::from_mins(13 * 60 + 30)));
-        assert_eq!(m.resolved, Some(h(2)));
-        let open_only: Vec<BreachRecord> = sample().into_iter().filter(|b| b.is_open()).collect();
-        assert_eq!(median_lateness(&open_only, now).resolved, None);
-        assert_eq!(median_lateness(&[], now), Medians::default());
-    }
-
-    #[test]
-    fn weeks_are_iso_weeks_in_warsaw_and_all_present() {
-        // Sun 1 Mar .. Wed 18 Mar 2026: weeks of 23 Feb, 2 Mar, 9 Mar, 16 Mar.
-        let range = DateRange::new(date(2026, 3, 1), date(2026, 3, 18)).unwrap();
-        let mut v = sample();
-        // 23:30 UTC on Sunday 8 Mar is 00:30 on Monday 9 Mar in Warsaw.
-        v.push(rec("5", "r.a", "kmp", "2026-03-08T23:30:00Z", None));
-        // 22:30 UTC on Sunday 1 Mar is still Sunday in Warsaw (week of 23 Feb).
-        v.push(rec("6", "r.a", "kmp", "2026-03-01T22:30:00Z", None));
-        let w = weekly(&v, range);
-        let got: Vec<(String, Date, usize)> =
-            w.iter().map(|w| (w.label(), w.monday, w.count)).collect();
-        assert_eq!(
-            got,
-            vec![
-                ("2026-W09".into(), date(2026, 2, 23), 1),
-                ("2026-W10".into(), date(2026, 3, 2), 3),
-                ("2026-W11".into(), date(2026, 3, 9), 1),
-                ("2026-W12".into(), date(2026, 3, 16), 1),
-            ]
-        );
-        // A range within one day still has its week; no breaches, zero.
-        let one = DateRange::new(date(2026, 3, 4), date(2026, 3, 4)).unwrap();
-        let w = weekly(&[], one);
-        assert_eq!(w.len(), 1);
-        assert_eq!((w[0].monday, w[0].count), (date(2026, 3, 2), 0));
-    }
-
-    #[test]
-    fn weeks_across_new_year_carry_the_iso_year() {
-        let range = DateRange::new(date(2026, 12, 28), date(2027, 1, 11)).unwrap();
-        let labels: Vec<String> = weekly(&[], range).iter().map(Week::label).collect();
-        assert_eq!(labels, vec!["2026-W53", "2027-W01", "2027-W02"]);
-        // 2027-01-01 (Friday) belongs to the last week of 2026.
-        assert_eq!(week_monday(date(2027, 1, 1)), date(2026, 12, 28));
-        // A breach due outside the range is not counted in any week.
-        let v = vec![rec("9", "r.a", "kmp", "2027-01-12T12:00:00Z", None)];
-        assert!(weekly(&v, range).iter().all(|w| w.count == 0));
-    }
-
-    #[test]
-    fn durations_for_people_and_spreadsheets() {
-        assert_eq!(human(SignedDuration::from_secs(59)), "0 min");
-        assert_eq!(human(SignedDuration::from_mins(45)), "45 min");
-        assert_eq!(human(SignedDuration::from_mins(200)), "3 h 20 min");
-        assert_eq!(human(SignedDuration::from_hours(51)), "2 d 3 h");
-        assert_eq!(hours(SignedDuration::from_mins(90)), "1.50");
-        assert_eq!(hours(SignedDuration::ZERO), "0.00");
-    }
-}
+#[path = "stats_tests.rs"]
+mod tests;

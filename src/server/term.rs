@@ -113,7 +113,10 @@ pub(super) async fn run(
     )
     .max_decoding_message_size(max);
 
-    tracing::info!(addr = %node.local_text(), data_dir = %app.config.data_dir.display(), engine = %app.config.store.engine, "serving (mutual TLS only)");
+    tracing::info!(addr = %node.local_text(), data_dir = %app.config.data_dir.display(), engine = %app.config.store.engine, rules_profile = %app.deadlines.rules().profile(), "serving (mutual TLS only)");
+    if let Some(caveat) = app.deadlines.rules().profile().caveat() {
+        tracing::warn!(rules_profile = %app.deadlines.rules().profile(), "{caveat}");
+    }
     let mut server_stop = term_stop.clone();
     let limits = &app.config.limits;
     let serving = tonic::transport::Server::builder()

@@ -180,3 +180,57 @@ async fn the_example_integrations_work_end_to_end() {
         .unwrap();
     assert!(out.contains("new -> BLUE_CARD_STATE_FORWARDED"), "{out}");
 }
+
+/// Under the 2023 rules profile the chair's script reads the profile of the card's
+/// forwarding deadline and forwards to the grupa diagnostyczno-pomocowa (the 2023 enum
+/// value, learnt through reflection like every other).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chair_script_forwards_to_the_2023_group_under_the_2023_profile() {
+    let server = TestServer::start_with(crate::support::Options {
+        tweak: Some(Box::new(|c| {
+            c.rules.profile = lacznik::deadlines::Profile::Y2023;
+        })),
+        ..Default::default()
+    })
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let id = crate::support::fixtures::new_id();
+    server
+        .blue_card("kp-lazy")
+        .await
+        .submit_blue_card_a(crate::support::fixtures::card(
+            &id,
+            jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1),
+        ))
+        .await
+        .unwrap();
+    let inbox: Vec<String> = [
+        "chair_inbox.py",
+        "--target",
+        &server.addr.to_string(),
+        "--certs",
+        &server.certs.display().to_string(),
+        "--org",
+        "zi-lazy",
+        "--once",
+        "1",
+        "--wait",
+        "5",
+        "--cursor-file",
+        &scratch.path().join("inbox.cursor").display().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = tokio::task::spawn_blocking(move || run_example(&inbox))
+        .await
+        .unwrap();
+    assert!(out.contains("new -> BLUE_CARD_STATE_FORWARDED"), "{out}");
+    let card = crate::support::rpc::get_card(&mut server.blue_card("zi-lazy").await, &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        card.forwarding.unwrap().forwarded_to,
+        lacznik::api::pb::ForwardedTo::DiagnosticSupportGroup as i32
+    );
+}

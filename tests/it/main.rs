@@ -30,6 +30,7 @@ mod interop;
 mod load;
 mod metrics;
 mod postgres;
+mod profiles;
 mod receipts;
 mod report;
 mod retention;

@@ -184,9 +184,12 @@ fn assert_csv_matches(path: &Path, expected: &[pb::Breach]) -> Vec<Vec<String>> 
     );
     assert_eq!(rows.len(), expected.len(), "{rows:?}");
     for (row, b) in rows.iter().zip(expected) {
-        assert_eq!(row.len(), 12, "{row:?}");
+        assert_eq!(row.len(), 14, "{row:?}");
         assert_eq!(row[..11].to_vec(), expected_row(b));
         assert!(row[11].parse::<f64>().unwrap() >= 0.0, "{row:?}");
+        // Appended columns: the profile and the deadline's state, as the wire says them.
+        assert_eq!(row[12], b.rules_profile, "{row:?}");
+        assert_eq!(row[13], b.deadline_state, "{row:?}");
     }
     rows
 }

@@ -1,13 +1,19 @@
 //! Deadline rules as data: what starts a clock, what stops it, how long it runs, and on
-//! what legal basis. The built-in profile holds the rules of the source documents (2011
-//! Blue Card regulation, the 2016 police-assistance procedure, and lacznik's documented
-//! defaults where the documents set no period); `[rules.<id>]` in the configuration can
-//! change a rule's length, unit, rolling and notification, or disable it.
+//! what legal basis. Two built-in profiles hold the rules of the source documents
+//! ([`Profile`]: the 2011 Blue Card regulation, the default, or the 2023 one; both with the
+//! 2016 police-assistance procedure and lacznik's documented defaults where the documents
+//! set no period); `rules.profile` picks one and `[rules.<id>]` in the configuration can
+//! change a rule's length, unit, rolling and notification, or disable it, on top of it.
 //!
-//! This module holds the rule types, the deadline arithmetic, the overrides and the
-//! `lacznik rules` table; the built-in profile with its legal citations is in `builtin`.
+//! This module holds the rule types, the deadline arithmetic and the overrides; the
+//! built-in profiles with their legal citations are in `builtin`, the profiles and their
+//! names in [`profile`], the `[rules]` configuration table in [`section`] and the
+//! `lacznik rules` table in `table`.
 
 mod builtin;
+pub mod profile;
+pub mod section;
+mod table;
 
 use std::collections::BTreeMap;
 
@@ -15,6 +21,9 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar;
+
+pub use profile::{Profile, Terms, UnknownProfile};
+pub use section::RulesSection;
 
 /// A domain event that can start, satisfy or cancel a deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -45,6 +54,9 @@ pub enum Event {
     BlueCardForwarded,
     /// The procedure was closed (§ 18).
     BlueCardProcedureClosed,
+    /// The team recorded the first meeting of the group working on the case (the grupa
+    /// diagnostyczno-pomocowa of the 2023 profile).
+    BlueCardGroupMeetingHeld,
 }
 
 /// The instant a rule counts from (or back from).
@@ -124,6 +136,8 @@ pub enum CaseKind {
 pub struct Rule {
     /// Stable id, e.g. `bluecard.forward`.
     pub id: String,
+    /// The profile the rule belongs to; stored with every clock and breach it produces.
+    pub profile: Profile,
     /// Where the rule comes from, quoted in breach records and reports.
     pub legal_basis: String,
     /// One line for people reading `lacznik rules`.
@@ -260,49 +274,95 @@ pub enum RuleError {
     /// The configuration names a rule that does not exist.
     #[error("unknown deadline rule {0:?} in [rules] (see `lacznik rules` for the ids)")]
     Unknown(String),
+    /// The configuration names a rule of another profile than the one in force.
+    #[error(
+        "deadline rule {id:?} in [rules] is not part of the {profile} rules profile (it is in \
+         {belongs}; see `lacznik rules`)"
+    )]
+    NotInProfile {
+        /// The rule id.
+        id: String,
+        /// The profile in force.
+        profile: Profile,
+        /// The profile that has the rule.
+        belongs: Profile,
+    },
     /// A length of zero for an elapsed-time unit makes every act late.
     #[error("rule {0}: length 0 is only meaningful in working or calendar days")]
     ZeroLength(String),
 }
 
-/// The rules in force.
+/// The rules in force: one profile's built-in rules with the configuration's overrides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleSet {
+    profile: Profile,
     rules: Vec<Rule>,
+    /// The overrides applied, kept so the other profiles' rules (for clocks started under
+    /// them) get the same notification and lengths where they have the rule.
+    overrides: BTreeMap<String, RuleOverride>,
 }
 
 impl RuleSet {
-    /// The built-in profile with configuration overrides applied.
+    /// The 2011 profile with configuration overrides applied (what `rules.profile` unset
+    /// means).
     pub fn with_overrides(
         overrides: &BTreeMap<String, RuleOverride>,
     ) -> Result<RuleSet, RuleError> {
-        let mut set = RuleSet::builtin();
+        RuleSet::for_profile(Profile::Y2011, overrides)
+    }
+
+    /// The built-in rules of `profile` with configuration overrides applied; an override
+    /// naming a rule the profile does not have is an error.
+    pub fn for_profile(
+        profile: Profile,
+        overrides: &BTreeMap<String, RuleOverride>,
+    ) -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::builtin_profile(profile);
         for (id, o) in overrides {
-            let rule = set
-                .rules
-                .iter_mut()
-                .find(|r| &r.id == id)
-                .ok_or_else(|| RuleError::Unknown(id.clone()))?;
-            if let Some(l) = o.length {
-                rule.length = l;
-            }
-            if let Some(u) = o.unit {
-                rule.unit = u;
-            }
-            if let Some(r) = o.roll {
-                rule.roll = r;
-            }
-            if let Some(e) = o.enabled {
-                rule.enabled = e;
-            }
-            if let Some(n) = &o.notify {
-                rule.notify = n.clone();
-            }
-            if rule.length == 0 && matches!(rule.unit, Unit::Minutes | Unit::Hours) {
-                return Err(RuleError::ZeroLength(id.clone()));
+            let Some(rule) = set.rules.iter_mut().find(|r| &r.id == id) else {
+                let belongs = Profile::ALL
+                    .into_iter()
+                    .find(|p| RuleSet::builtin_profile(*p).get(id).is_some());
+                return Err(match belongs {
+                    Some(belongs) => RuleError::NotInProfile {
+                        id: id.clone(),
+                        profile,
+                        belongs,
+                    },
+                    None => RuleError::Unknown(id.clone()),
+                });
+            };
+            apply(rule, o)?;
+        }
+        set.overrides = overrides.clone();
+        Ok(set)
+    }
+
+    /// The rules of another profile with this set's overrides applied where that profile
+    /// has the rule (for clocks started while it was in force); never fails: an override
+    /// that does not fit is left out.
+    pub fn sibling(&self, profile: Profile) -> RuleSet {
+        let mut set = RuleSet::builtin_profile(profile);
+        for (id, o) in &self.overrides {
+            if let Some(rule) = set.rules.iter_mut().find(|r| &r.id == id) {
+                let before = rule.clone();
+                if apply(rule, o).is_err() {
+                    *rule = before;
+                }
             }
         }
-        Ok(set)
+        set.overrides = self.overrides.clone();
+        set
+    }
+
+    /// The profile of these rules.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// The overrides applied, by rule id.
+    pub fn overrides(&self) -> &BTreeMap<String, RuleOverride> {
+        &self.overrides
     }
 
     /// All rules, enabled or not, in profile order.
@@ -314,36 +374,31 @@ impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }
+}
 
-    /// The table printed by `lacznik rules` and reproduced in README.
-    pub fn table(&self) -> String {
-        let mut out = String::new();
-        for r in &self.rules {
-            let state = if r.enabled { "" } else { "  [DISABLED]" };
-            out.push_str(&format!("{}{state}\n", r.id));
-            out.push_str(&format!("  basis:     {}\n", r.legal_basis));
-            out.push_str(&format!("  rule:      {}\n", r.description));
-            out.push_str(&format!("  deadline:  {}\n", r.describe_period()));
-            out.push_str(&format!("  starts on: {}\n", events(&r.starts)));
-            if r.condition != Condition::Always {
-                out.push_str(&format!("  only:      {:?}\n", r.condition));
-            }
-            out.push_str(&format!("  met by:    {}\n", events(&r.satisfied_by)));
-            if !r.cancelled_by.is_empty() {
-                out.push_str(&format!("  ends on:   {}\n", events(&r.cancelled_by)));
-            }
-            out.push_str(&format!(
-                "  who acts:  {:?}; told of a breach: {:?}\n",
-                r.responsible, r.notify
-            ));
-        }
-        out
+/// Applies one override to its rule.
+fn apply(rule: &mut Rule, o: &RuleOverride) -> Result<(), RuleError> {
+    if let Some(l) = o.length {
+        rule.length = l;
     }
+    if let Some(u) = o.unit {
+        rule.unit = u;
+    }
+    if let Some(r) = o.roll {
+        rule.roll = r;
+    }
+    if let Some(e) = o.enabled {
+        rule.enabled = e;
+    }
+    if let Some(n) = &o.notify {
+        rule.notify = n.clone();
+    }
+    if rule.length == 0 && matches!(rule.unit, Unit::Minutes | Unit::Hours) {
+        return Err(RuleError::ZeroLength(rule.id.clone()));
+    }
+    Ok(())
 }
 
-fn events(list: &[Event]) -> String {
-    list.iter()
-        .map(|e| format!("{e:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+#[cfg(test)]
+#[path = "profile_tests.rs"]
+mod tests;

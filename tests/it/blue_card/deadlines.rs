@@ -96,7 +96,7 @@ async fn with_the_2023_working_day_override_the_forward_deadline_skips_the_weeke
     let s = TestServer::start_with(Options {
         simulated_clock: Some(t("2026-11-19T14:00:00Z")),
         tweak: Some(Box::new(|c| {
-            c.rules.insert(
+            c.rules.overrides.insert(
                 "bluecard.forward".into(),
                 lacznik::deadlines::RuleOverride {
                     unit: Some(lacznik::deadlines::rules::Unit::WorkingDays),
