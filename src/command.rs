@@ -79,5 +79,16 @@ where
     if let Some(s) = scope {
         s.mark_audited();
     }
-    Ok(out)
+    // Durable now; signing happens here, on the caller's task, not on the writer.
+    let (out, payloads) = out;
+    let receipts = payloads
+        .iter()
+        .map(|p| app.receipts.sign(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            Error::Store(crate::store::StoreError::Engine(format!(
+                "signing a receipt: {e}"
+            )))
+        })?;
+    Ok((out, receipts))
 }

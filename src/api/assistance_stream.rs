@@ -95,12 +95,10 @@ fn event_pb(
         } as i32,
         occurred_time: Some(ts_to_pb(event.at)),
         version: event.version,
-        receipt: crate::receipt::issue::of_version(
-            &app.store,
-            &event.request_id,
-            event.record_version,
-        )?
-        .unwrap_or_default(),
+        receipt: app
+            .receipts
+            .of_version(&app.store, &event.request_id, event.record_version)?
+            .unwrap_or_default(),
         request: Some(record_pb(&record, None)),
     }))
 }

@@ -65,9 +65,8 @@ where
     let (r, receipts) = command::execute_with_receipts(
         app,
         move |c, txn, now| {
-            let before = records::get_in(txn, &id)?.map(|b| b.history.len());
             let after = command(c, txn, now)?;
-            let changed = before != Some(after.history.len());
+            let changed = txn.has_written(&crate::store::keys::request(&id)?);
             Ok((after, changed))
         },
         |(r, _): &(AssistanceRecord, bool)| vec![r.request_id.clone()],
@@ -94,7 +93,9 @@ where
     .await?;
     let receipt = match receipts.into_iter().next() {
         Some(r) => Some(r),
-        None => crate::receipt::issue::latest_of_kind(&app.store, &r.0.request_id, event)?,
+        None => app
+            .receipts
+            .latest_of_kind(&app.store, &r.0.request_id, event)?,
     };
     let mut d = detailed(app, r.0)?;
     d.receipt = receipt;
@@ -272,7 +273,7 @@ pub fn receipts(
 ) -> Result<(Vec<(u64, String)>, bool), Error> {
     match records::get(&app.store, id)? {
         Some(r) if r.visible_to(caller) => {
-            let mut page = crate::receipt::issue::of_case(&app.store, id, after, size + 1)?;
+            let mut page = app.receipts.of_case(&app.store, id, after, size + 1)?;
             let more = page.len() > size;
             page.truncate(size);
             Ok((page, more))

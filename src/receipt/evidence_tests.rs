@@ -61,7 +61,8 @@ async fn a_rewritten_log_contradicts_a_held_receipt_and_the_checkpoint() {
     for i in 0..4 {
         let issuer = issuer.clone();
         let case = format!("case-{i}");
-        let jws = store
+        let signing = issuer.clone();
+        let payload = store
             .execute(move |txn| {
                 let pos = audit::append(txn, record(&case))?;
                 let event = Event {
@@ -77,6 +78,7 @@ async fn a_rewritten_log_contradicts_a_held_receipt_and_the_checkpoint() {
             })
             .await
             .unwrap();
+        let jws = signing.sign(&payload).unwrap();
         let v = verify(&jws, ca.cert_pem().as_bytes()).unwrap();
         held.push((format!("receipt-{i}.jws"), v.payload));
     }

@@ -1,14 +1,16 @@
-//! Receipts made inside the command whose event they prove: built from what the domain
-//! says happened ([`Event`]), the command's time and the audit position of its entry,
-//! signed on the writer and stored in the same atomic batch, so a crash never leaves an
-//! event without its receipt, nor a receipt without its event.
+//! Receipts made inside the command whose event they prove. The writer builds the
+//! receipt's payload from what the domain says happened ([`Event`]), the command's time and
+//! the audit position of its entry, and stores it in the same atomic batch as the event, so
+//! a crash never leaves an event without its receipt, nor a receipt without its event. The
+//! signature is made after, on the caller's task (Ed25519 is deterministic: the same payload
+//! and key give the same JWS every time), so signing costs the single writer nothing.
 
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use super::payload::FORMAT_VERSION;
-use super::{Payload, Signer};
+use super::{Payload, ReceiptError, Signer};
 use crate::audit::Position;
 use crate::store::{Store, StoreError, Txn, keys};
 
@@ -48,16 +50,16 @@ impl Issuer {
         self.signer.clone()
     }
 
-    /// Signs the receipt of `event` at `at`, citing the audit entry at `audit` (none when
-    /// the call is not audited, e.g. in unit tests of the domain), stores it with the
-    /// command's batch and returns it.
+    /// Records the receipt of `event` at `at`, citing the audit entry at `audit` (none when
+    /// the call is not audited, e.g. in unit tests of the domain), in the command's batch;
+    /// returns its payload, to be [`Issuer::sign`]ed once the batch is durable.
     pub fn issue(
         &self,
         txn: &mut Txn<'_>,
         event: &Event,
         at: Timestamp,
         audit: Option<Position>,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Payload, StoreError> {
         let payload = Payload {
             receipt_id: uuid::Uuid::new_v4().to_string(),
             format_version: FORMAT_VERSION,
@@ -72,25 +74,91 @@ impl Issuer {
             audit_seq: audit.map_or(0, |p| p.seq),
             audit_hash: audit.map_or_else(String::new, |p| hex::encode(p.hash)),
         };
-        let jws = self
-            .signer
-            .sign(&payload)
-            .map_err(|e| StoreError::Engine(format!("signing a receipt: {e}")))?;
+        let bytes = serde_json::to_vec(&payload)
+            .map_err(|e| StoreError::Engine(format!("encoding a receipt: {e}")))?;
         let prefix = keys::receipts_of(&event.case_id)?;
         let n = txn.next_seq(&prefix)?;
-        txn.put(keys::seq_entry(&prefix, n), jws.clone().into_bytes());
-        Ok(jws)
+        txn.put(keys::seq_entry(&prefix, n), bytes);
+        Ok(payload)
+    }
+
+    /// The compact JWS of a stored receipt.
+    pub fn sign(&self, payload: &Payload) -> Result<String, ReceiptError> {
+        self.signer.sign(payload)
+    }
+
+    /// A case's receipts after position `after`, at most `limit`, oldest first, signed,
+    /// with their positions (the page token of `ListReceipts`).
+    pub fn of_case(
+        &self,
+        store: &Store,
+        case_id: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        stored(store, case_id, after, limit)?
+            .into_iter()
+            .map(|(n, p)| self.signed(&p).map(|jws| (n, jws)))
+            .collect()
+    }
+
+    /// The newest receipt of `case_id` for an event of `kind`: what a retried call that
+    /// changed nothing gets back (the receipt of the call that did).
+    pub fn latest_of_kind(
+        &self,
+        store: &Store,
+        case_id: &str,
+        kind: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.newest(store, case_id, |p| p.event_kind == kind)
+    }
+
+    /// The receipt of the event that made version `record_version` of `case_id` (what a
+    /// stream delivering that event carries); `None` for version 0 (events from before).
+    pub fn of_version(
+        &self,
+        store: &Store,
+        case_id: &str,
+        record_version: u64,
+    ) -> Result<Option<String>, StoreError> {
+        if record_version == 0 {
+            return Ok(None);
+        }
+        self.newest(store, case_id, |p| p.record_version == record_version)
+    }
+
+    fn newest(
+        &self,
+        store: &Store,
+        case_id: &str,
+        wanted: impl Fn(&Payload) -> bool,
+    ) -> Result<Option<String>, StoreError> {
+        let mut found = None;
+        let mut after = 0;
+        loop {
+            let page = stored(store, case_id, after, 256)?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            after = *last;
+            found = page.into_iter().rev().find(|(_, p)| wanted(p)).or(found);
+        }
+        found.map(|(_, p)| self.signed(&p)).transpose()
+    }
+
+    fn signed(&self, p: &Payload) -> Result<String, StoreError> {
+        self.sign(p)
+            .map_err(|e| StoreError::Engine(format!("signing a receipt: {e}")))
     }
 }
 
-/// A case's receipts after position `after`, at most `limit`, oldest first, with their
-/// positions (the page token of `ListReceipts`).
-pub fn of_case(
+/// A case's stored receipt payloads after position `after`, at most `limit`.
+fn stored(
     store: &Store,
     case_id: &str,
     after: u64,
     limit: usize,
-) -> Result<Vec<(u64, String)>, StoreError> {
+) -> Result<Vec<(u64, Payload)>, StoreError> {
     let prefix = keys::receipts_of(case_id)?;
     let (start, end) = keys::seq_range(&prefix, after, u64::MAX);
     store
@@ -98,68 +166,12 @@ pub fn of_case(
         .into_iter()
         .map(|(k, v)| {
             let n = keys::trailing_u64(&k).unwrap_or(0);
-            String::from_utf8(v)
-                .map(|jws| (n, jws))
-                .map_err(|_| StoreError::Codec {
+            serde_json::from_slice(&v)
+                .map(|p| (n, p))
+                .map_err(|e| StoreError::Codec {
                     key: hex::encode(&k),
-                    reason: "a stored receipt is not text".into(),
+                    reason: format!("a stored receipt: {e}"),
                 })
         })
         .collect()
-}
-
-/// The newest stored receipt of `case_id` for an event of `kind`: what a retried call
-/// that changed nothing gets back (the receipt of the call that did).
-pub fn latest_of_kind(
-    store: &Store,
-    case_id: &str,
-    kind: &str,
-) -> Result<Option<String>, StoreError> {
-    newest(store, case_id, |p| p.event_kind == kind)
-}
-
-/// The receipt of the event that made version `record_version` of `case_id` (what a
-/// stream delivering that event carries); `None` for version 0 (events from before).
-pub fn of_version(
-    store: &Store,
-    case_id: &str,
-    record_version: u64,
-) -> Result<Option<String>, StoreError> {
-    if record_version == 0 {
-        return Ok(None);
-    }
-    newest(store, case_id, |p| p.record_version == record_version)
-}
-
-/// The newest of a case's receipts whose payload satisfies `wanted` (our own store: read,
-/// not verified).
-fn newest(
-    store: &Store,
-    case_id: &str,
-    wanted: impl Fn(&Payload) -> bool,
-) -> Result<Option<String>, StoreError> {
-    use base64::Engine as _;
-    let mut found = None;
-    let mut after = 0;
-    loop {
-        let page = of_case(store, case_id, after, 256)?;
-        let Some((last, _)) = page.last() else {
-            return Ok(found);
-        };
-        after = *last;
-        for (_, jws) in page {
-            let payload = jws
-                .split('.')
-                .nth(1)
-                .and_then(|p| {
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD
-                        .decode(p)
-                        .ok()
-                })
-                .and_then(|p| serde_json::from_slice::<Payload>(&p).ok());
-            if payload.is_some_and(|p| wanted(&p)) {
-                found = Some(jws);
-            }
-        }
-    }
 }

@@ -32,6 +32,13 @@ impl Txn<'_> {
         }
     }
 
+    /// Whether this command has written (or deleted) `key` so far: how a caller tells a
+    /// command that changed a record from a repeat that found nothing to do, without
+    /// reading the record twice.
+    pub fn has_written(&self, key: &[u8]) -> bool {
+        self.overlay.contains_key(key)
+    }
+
     /// Reads and decodes a record.
     pub fn get_record<T: Versioned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
         self.get(key)?
