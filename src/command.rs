@@ -70,8 +70,8 @@ where
                 None => None,
             };
             let mut receipts = Vec::new();
-            for event in events(&out) {
-                receipts.push(issuer.issue(txn, &event, now, position)?);
+            for (i, event) in events(&out).iter().enumerate() {
+                receipts.push(issuer.issue(txn, event, i as u64, now, position)?);
             }
             Ok::<_, Error>((out, receipts))
         })

@@ -74,7 +74,7 @@ async fn a_rewritten_log_contradicts_a_held_receipt_and_the_checkpoint() {
                     counterparty: Some("kmp-torun".into()),
                     content_sha256: "00".repeat(32),
                 };
-                issuer.issue(txn, &event, jiff::Timestamp::now(), Some(pos))
+                issuer.issue(txn, &event, 0, jiff::Timestamp::now(), Some(pos))
             })
             .await
             .unwrap();

@@ -33,6 +33,10 @@ pub struct Event {
     pub content_sha256: String,
 }
 
+/// Receipts one command may make (their positions under a case are the audit entry's
+/// sequence times this, plus the receipt's index).
+pub const RECEIPTS_PER_ENTRY: u64 = 16;
+
 /// Issues receipts with the server's signer.
 #[derive(Debug, Clone)]
 pub struct Issuer {
@@ -50,13 +54,15 @@ impl Issuer {
         self.signer.clone()
     }
 
-    /// Records the receipt of `event` at `at`, citing the audit entry at `audit` (none when
-    /// the call is not audited, e.g. in unit tests of the domain), in the command's batch;
-    /// returns its payload, to be [`Issuer::sign`]ed once the batch is durable.
+    /// Records the receipt of `event` (the command's `index`th) at `at`, citing the audit
+    /// entry at `audit` (none when the call is not audited, e.g. in unit tests of the
+    /// domain), in the command's batch; returns its payload, to be [`Issuer::sign`]ed once
+    /// the batch is durable.
     pub fn issue(
         &self,
         txn: &mut Txn<'_>,
         event: &Event,
+        index: u64,
         at: Timestamp,
         audit: Option<Position>,
     ) -> Result<Payload, StoreError> {
@@ -77,7 +83,13 @@ impl Issuer {
         let bytes = serde_json::to_vec(&payload)
             .map_err(|e| StoreError::Engine(format!("encoding a receipt: {e}")))?;
         let prefix = keys::receipts_of(&event.case_id)?;
-        let n = txn.next_seq(&prefix)?;
+        // Positioned by the audit entry (unique and increasing; a command's several
+        // receipts share it, told apart by `index`), so the writer needs no read to find
+        // the next number; unaudited commands (domain unit tests) count instead.
+        let n = match audit {
+            Some(p) => p.seq.saturating_mul(RECEIPTS_PER_ENTRY) + index.min(RECEIPTS_PER_ENTRY - 1),
+            None => txn.next_seq(&prefix)?,
+        };
         txn.put(keys::seq_entry(&prefix, n), bytes);
         Ok(payload)
     }
