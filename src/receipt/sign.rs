@@ -30,12 +30,15 @@ pub struct Signer {
     key: Ed25519KeyPair,
     /// The chain, leaf first, as `x5c` wants it: standard base64 of each DER certificate.
     x5c: Vec<String>,
+    /// The protected header, base64url-encoded once (it is the same for every payload).
+    header_b64: String,
 }
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Signer")
             .field("chain_len", &self.x5c.len())
+            .field("header_len", &self.header_b64.len())
             .finish_non_exhaustive()
     }
 }
@@ -53,9 +56,18 @@ impl Signer {
             .map_err(|e| ReceiptError::Key(format!("key: {e}")))?;
         let key = Ed25519KeyPair::from_pkcs8_maybe_unchecked(key.secret_pkcs8_der())
             .map_err(|e| ReceiptError::Key(format!("not an Ed25519 PKCS#8 key: {e}")))?;
+        let x5c: Vec<String> = chain.iter().map(|c| STANDARD.encode(c.as_ref())).collect();
+        let header = serde_json::to_vec(&Header {
+            alg: "EdDSA",
+            typ: "JOSE",
+            cty: CONTENT_TYPE,
+            x5c: &x5c,
+        })
+        .map_err(|e| ReceiptError::Key(e.to_string()))?;
         Ok(Signer {
             key,
-            x5c: chain.iter().map(|c| STANDARD.encode(c.as_ref())).collect(),
+            header_b64: URL_SAFE_NO_PAD.encode(header),
+            x5c,
         })
     }
 
@@ -75,20 +87,9 @@ impl Signer {
     /// The compact JWS of any JSON payload signed with the receipt key (receipts, audit
     /// checkpoints).
     pub fn sign_json<T: Serialize>(&self, payload: &T) -> Result<String, ReceiptError> {
-        let header = serde_json::to_vec(&Header {
-            alg: "EdDSA",
-            typ: "JOSE",
-            cty: CONTENT_TYPE,
-            x5c: &self.x5c,
-        })
-        .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
         let body =
             serde_json::to_vec(payload).map_err(|e| ReceiptError::Malformed(e.to_string()))?;
-        let input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header),
-            URL_SAFE_NO_PAD.encode(body)
-        );
+        let input = format!("{}.{}", self.header_b64, URL_SAFE_NO_PAD.encode(body));
         let signature = self.key.sign(input.as_bytes());
         Ok(format!(
             "{input}.{}",
