@@ -37,6 +37,7 @@ pub mod audit;
 pub mod backup;
 pub mod bluecard;
 pub mod calendar;
+pub mod case_receipts;
 pub mod cli;
 pub mod client;
 pub mod clock;

@@ -66,6 +66,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
         .await?;
         Ok(Response::new(pb::SubmitBlueCardAResponse {
             card: Some(detailed_card_pb(&c)),
+            receipt: c.receipt.unwrap_or_default(),
         }))
     }
 
@@ -131,6 +132,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
                 .map(|p| pb::PulledCard {
                     cursor: p.cursor.clone(),
                     card: Some(card_pb(&p.card, p.closed, None)),
+                    receipt: p.receipt.clone().unwrap_or_default(),
                 })
                 .collect(),
             next_cursor: next.unwrap_or(req.after_cursor),
@@ -146,6 +148,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
         let c = service::acknowledge(&self.app, &caller.org.id, id).await?;
         Ok(Response::new(pb::AcknowledgeBlueCardResponse {
             card: Some(detailed_card_pb(&c)),
+            receipt: c.receipt.unwrap_or_default(),
         }))
     }
 
@@ -173,6 +176,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
         let c = service::forward(&self.app, &caller.org.id, id, input).await?;
         Ok(Response::new(pb::RecordForwardingResponse {
             card: Some(detailed_card_pb(&c)),
+            receipt: c.receipt.unwrap_or_default(),
         }))
     }
 
@@ -197,6 +201,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
         let p = service::step(&self.app, &caller.org.id, id, kind, at, check).await?;
         Ok(Response::new(pb::RecordProcedureStepResponse {
             procedure: Some(view_pb(&p)),
+            receipt: p.receipt.unwrap_or_default(),
         }))
     }
 
@@ -231,6 +236,7 @@ impl pb::blue_card_service_server::BlueCardService for BlueCardApi {
         .await?;
         Ok(Response::new(pb::CloseProcedureResponse {
             procedure: Some(view_pb(&p)),
+            receipt: p.receipt.unwrap_or_default(),
         }))
     }
 

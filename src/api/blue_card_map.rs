@@ -210,6 +210,85 @@ pub fn card_state(c: &CardRecord) -> pb::BlueCardState {
     }
 }
 
+/// A forwarding record to wire.
+pub fn forwarding_pb(f: &Forwarding) -> pb::Forwarding {
+    pb::Forwarding {
+        forwarded_to: match f.to {
+            ForwardedTo::TeamMembers => pb::ForwardedTo::TeamMembers,
+            ForwardedTo::WorkingGroup => pb::ForwardedTo::WorkingGroup,
+            ForwardedTo::DiagnosticSupportGroup => pb::ForwardedTo::DiagnosticSupportGroup,
+        } as i32,
+        recipients: f.recipients.clone(),
+        forwarded_time: Some(ts_to_pb(f.at)),
+        recorded_time: Some(ts_to_pb(f.recorded_at)),
+    }
+}
+
+/// A procedure step to wire.
+pub fn step_pb(s: &Step) -> pb::ProcedureStep {
+    pb::ProcedureStep {
+        kind: match s.kind {
+            StepKind::FormC => pb::ProcedureStepKind::FormC,
+            StepKind::FormD => pb::ProcedureStepKind::FormD,
+            StepKind::HelpPlanAdopted => pb::ProcedureStepKind::HelpPlanAdopted,
+            StepKind::HelpPlanChanged => pb::ProcedureStepKind::HelpPlanChanged,
+            StepKind::GroupMeetingHeld => pb::ProcedureStepKind::GroupMeetingHeld,
+        } as i32,
+        step_time: Some(ts_to_pb(s.at)),
+        recorded_time: Some(ts_to_pb(s.recorded_at)),
+    }
+}
+
+/// A closure to wire; the protocol (with the persons concerned) only for the team.
+pub fn closure_pb(c: &Closure, for_team: bool) -> pb::Closure {
+    pb::Closure {
+        reason: match c.reason {
+            ClosureReason::ViolenceStopped => pb::ClosureReason::ViolenceStopped,
+            ClosureReason::NoGrounds => pb::ClosureReason::NoGrounds,
+        } as i32,
+        closed_time: Some(ts_to_pb(c.at)),
+        protocol: for_team.then(|| pb::ClosureProtocol {
+            persons: c.protocol.persons.clone(),
+            start_time: Some(ts_to_pb(c.protocol.start)),
+            end_time: Some(ts_to_pb(c.protocol.end)),
+            actions: c.protocol.actions.clone(),
+            signed_by: Some(signatory_pb(&c.protocol.signed_by)),
+        }),
+    }
+}
+
+fn digest(m: &impl prost::Message) -> String {
+    crate::receipt::payload::content_sha256(&m.encode_to_vec())
+}
+
+/// Receipts of `blue_card.submitted` / `.acknowledged`: the card's content as submitted.
+impl crate::receipt::ContentDigest for CardContent {
+    fn content_sha256(&self) -> String {
+        digest(&content_pb(self))
+    }
+}
+
+/// Receipts of `blue_card.forwarded`: the forwarding recorded.
+impl crate::receipt::ContentDigest for Forwarding {
+    fn content_sha256(&self) -> String {
+        digest(&forwarding_pb(self))
+    }
+}
+
+/// Receipts of `procedure.step`: the step recorded.
+impl crate::receipt::ContentDigest for Step {
+    fn content_sha256(&self) -> String {
+        digest(&step_pb(self))
+    }
+}
+
+/// Receipts of `procedure.closed`: the closure with its protocol, as the team sees it.
+impl crate::receipt::ContentDigest for Closure {
+    fn content_sha256(&self) -> String {
+        digest(&closure_pb(self, true))
+    }
+}
+
 /// A card to wire; `details` adds deadlines and breaches.
 pub fn card_pb(
     c: &CardRecord,
@@ -226,16 +305,7 @@ pub fn card_pb(
         content: Some(content_pb(&c.content)),
         submitted_time: Some(ts_to_pb(c.submitted_at)),
         acknowledged_time: c.acknowledged_at.map(ts_to_pb),
-        forwarding: c.forwarding.as_ref().map(|f| pb::Forwarding {
-            forwarded_to: match f.to {
-                ForwardedTo::TeamMembers => pb::ForwardedTo::TeamMembers,
-                ForwardedTo::WorkingGroup => pb::ForwardedTo::WorkingGroup,
-                ForwardedTo::DiagnosticSupportGroup => pb::ForwardedTo::DiagnosticSupportGroup,
-            } as i32,
-            recipients: f.recipients.clone(),
-            forwarded_time: Some(ts_to_pb(f.at)),
-            recorded_time: Some(ts_to_pb(f.recorded_at)),
-        }),
+        forwarding: c.forwarding.as_ref().map(forwarding_pb),
         deadlines: details.map(|(c, _)| deadlines_pb(c)).unwrap_or_default(),
         breaches: details
             .map(|(_, b)| b.iter().map(breach_to_pb).collect())
@@ -267,35 +337,8 @@ pub fn procedure_pb(
         } as i32,
         started_time: Some(ts_to_pb(p.started_at)),
         cards,
-        steps: p
-            .steps
-            .iter()
-            .map(|s| pb::ProcedureStep {
-                kind: match s.kind {
-                    StepKind::FormC => pb::ProcedureStepKind::FormC,
-                    StepKind::FormD => pb::ProcedureStepKind::FormD,
-                    StepKind::HelpPlanAdopted => pb::ProcedureStepKind::HelpPlanAdopted,
-                    StepKind::HelpPlanChanged => pb::ProcedureStepKind::HelpPlanChanged,
-                    StepKind::GroupMeetingHeld => pb::ProcedureStepKind::GroupMeetingHeld,
-                } as i32,
-                step_time: Some(ts_to_pb(s.at)),
-                recorded_time: Some(ts_to_pb(s.recorded_at)),
-            })
-            .collect(),
-        closure: p.closure.as_ref().map(|c| pb::Closure {
-            reason: match c.reason {
-                ClosureReason::ViolenceStopped => pb::ClosureReason::ViolenceStopped,
-                ClosureReason::NoGrounds => pb::ClosureReason::NoGrounds,
-            } as i32,
-            closed_time: Some(ts_to_pb(c.at)),
-            protocol: for_team.then(|| pb::ClosureProtocol {
-                persons: c.protocol.persons.clone(),
-                start_time: Some(ts_to_pb(c.protocol.start)),
-                end_time: Some(ts_to_pb(c.protocol.end)),
-                actions: c.protocol.actions.clone(),
-                signed_by: Some(signatory_pb(&c.protocol.signed_by)),
-            }),
-        }),
+        steps: p.steps.iter().map(step_pb).collect(),
+        closure: p.closure.as_ref().map(|c| closure_pb(c, for_team)),
         breaches: breaches.iter().map(breach_to_pb).collect(),
     }
 }

@@ -53,6 +53,12 @@ pub fn breach_to_pb(b: &Breach) -> pb::Breach {
     }
 }
 
+impl crate::receipt::ContentDigest for Breach {
+    fn content_sha256(&self) -> String {
+        crate::receipt::payload::content_sha256(&prost::Message::encode_to_vec(&breach_to_pb(self)))
+    }
+}
+
 /// Server stream of breach events.
 pub type BreachStream =
     Pin<Box<dyn Stream<Item = Result<pb::WatchBreachesResponse, Status>> + Send>>;
@@ -186,6 +192,18 @@ async fn pump(
                 BreachEventKind::Resolved => pb::BreachEventKind::Resolved,
             } as i32,
             breach: Some(breach_to_pb(&entry.breach)),
+            receipt: match app.receipts.of_breach_event(
+                &app.store,
+                &entry.breach.case.id,
+                entry.breach.id,
+                deadlines::evidence::names(entry.kind).1,
+            ) {
+                Ok(r) => r.unwrap_or_default(),
+                Err(e) => {
+                    let _ = tx.send(Err(Status::from(Error::from(e)))).await;
+                    return;
+                }
+            },
         };
         tokio::select! {
             r = tx.send(Ok(msg)) => if r.is_err() { return },

@@ -8,7 +8,6 @@ use tonic::{Request, Response, Status};
 use super::convert::{page_size, page_token};
 use super::{pb, record_id, split};
 use crate::app::App;
-use crate::assistance::service;
 use crate::error::Error;
 
 /// The service implementation.
@@ -35,7 +34,7 @@ impl pb::receipt_service_server::ReceiptService for ReceiptApi {
             .map_err(|v| Error::InvalidArgument(vec![v]))?;
         let after = page_token("page_token", &req.page_token)
             .map_err(|v| Error::InvalidArgument(vec![v]))?;
-        let (page, more) = service::receipts(&self.app, &caller.org.id, &id, after, size)?;
+        let (page, more) = crate::case_receipts::list(&self.app, &caller.org, &id, after, size)?;
         let next_page_token = match (more, page.last()) {
             (true, Some((n, _))) => n.to_string(),
             _ => String::new(),

@@ -87,6 +87,7 @@ where
                 actor: actor.to_string(),
                 counterparty: Some(counterparty.to_string()),
                 content_sha256: crate::receipt::ContentDigest::content_sha256(&r.content),
+                kept_with: None,
             }]
         },
     )
@@ -259,25 +260,4 @@ pub async fn follow(app: &App, caller: &Organization, cursor: &str) -> Result<Fo
         mark,
         app.shutdown.clone(),
     ))
-}
-
-/// ListReceipts of a request: its receipts after position `after`, at most `size`, if the
-/// caller may see the request (else NOT_FOUND, as for an unknown id); and whether more
-/// follow.
-pub fn receipts(
-    app: &App,
-    caller: &OrgId,
-    id: &str,
-    after: u64,
-    size: usize,
-) -> Result<(Vec<(u64, String)>, bool), Error> {
-    match records::get(&app.store, id)? {
-        Some(r) if r.visible_to(caller) => {
-            let mut page = app.receipts.of_case(&app.store, id, after, size + 1)?;
-            let more = page.len() > size;
-            page.truncate(size);
-            Ok((page, more))
-        }
-        _ => Err(commands::not_found(id)),
-    }
 }

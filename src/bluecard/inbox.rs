@@ -26,6 +26,8 @@ pub struct Pulled {
     pub card: CardRecord,
     /// The procedure was closed (§ 18).
     pub closed: bool,
+    /// The signed receipt of the card's submission (`None` for cards from before receipts).
+    pub receipt: Option<String>,
 }
 
 /// Pulls up to `max` cards after the client's cursor (`after_cursor`), waiting up to
@@ -68,10 +70,16 @@ pub async fn pull(
                     crate::audit::scope::touched(&card.card_id);
                     let closed = super::service::is_closed(app, &card.procedure_id)?;
                     let cursor = feed::cursor(&app.store, seq);
+                    let receipt = app.receipts.latest_of_kind(
+                        &app.store,
+                        &card.card_id,
+                        super::receipts::CardEvent::Submitted.kind(),
+                    )?;
                     out.push(Pulled {
                         cursor,
                         card,
                         closed,
+                        receipt,
                     });
                 }
             }

@@ -14,6 +14,7 @@
 //! - [`validate`]: every bad field at once; § 2 ust. 3-4 and § 6 checks;
 //! - [`commands`]: submit, acknowledge, forward, steps, close;
 //! - [`store`]: records, indexes, the team's inbox and pending entries;
+//! - [`receipts`]: what each event's receipt says;
 //! - [`inbox`]: the chair's long poll of the inbox (PullBlueCards);
 //! - [`service`]: each operation whole (who may, validation, command, view), as the API
 //!   calls it.
@@ -21,6 +22,7 @@
 pub mod commands;
 pub mod inbox;
 pub mod model;
+pub mod receipts;
 pub mod service;
 pub mod store;
 pub mod validate;

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 
 use super::commands::{self, ClosureInput, ForwardingInput, StepInput};
 use super::model::{CardRecord, ClosureReason, ProcedureRecord, Protocol, StepKind};
+use super::receipts::{self, CardEvent, ProcedureEvent};
 use super::store as records;
 use super::validate::{self, RawCardContent};
 use crate::app::App;
@@ -27,6 +28,8 @@ pub struct DetailedCard {
     pub clocks: Vec<ClockRecord>,
     /// Its breaches.
     pub breaches: Vec<Breach>,
+    /// The signed receipt of the call's event (none for reads).
+    pub receipt: Option<String>,
 }
 
 /// A procedure as one caller may see it: the team all of it, an initiator its own cards.
@@ -40,6 +43,8 @@ pub struct ProcedureView {
     pub breaches: Vec<Breach>,
     /// The caller is the team conducting it.
     pub for_team: bool,
+    /// The signed receipt of the call's event (none for reads).
+    pub receipt: Option<String>,
 }
 
 /// Whether the procedure `id` is closed.
@@ -55,6 +60,7 @@ fn detailed(app: &App, card: CardRecord) -> Result<DetailedCard, Error> {
         card,
         clocks,
         breaches,
+        receipt: None,
     })
 }
 
@@ -77,23 +83,53 @@ fn view(app: &App, caller: &OrgId, procedure: ProcedureRecord) -> Result<Procedu
         procedure,
         cards,
         breaches,
+        receipt: None,
     })
 }
 
-async fn run_card<F>(app: &App, f: F) -> Result<DetailedCard, Error>
+/// Runs a card command by `actor` with the receipt of `event` when it changed the card (a
+/// repeated call changes nothing and gets the receipt of the call that did), then reads
+/// the card's view.
+async fn run_card<F>(app: &App, actor: OrgId, event: CardEvent, f: F) -> Result<DetailedCard, Error>
 where
     F: FnOnce(&command::Ctx, &mut crate::store::Txn<'_>, Timestamp) -> Result<CardRecord, Error>
         + Send
         + 'static,
 {
-    let card = command::execute(app, f, |c: &CardRecord| {
-        vec![c.card_id.clone(), c.procedure_id.clone()]
-    })
+    let ((card, _), receipts) = command::execute_with_receipts(
+        app,
+        move |c, txn, now| {
+            let card = f(c, txn, now)?;
+            let changed = txn.has_written(&crate::store::keys::card(&card.card_id)?);
+            Ok((card, changed))
+        },
+        |(c, _): &(CardRecord, bool)| vec![c.card_id.clone(), c.procedure_id.clone()],
+        move |(c, changed): &(CardRecord, bool)| {
+            changed
+                .then(|| receipts::card_event(event, c, &actor))
+                .into_iter()
+                .collect()
+        },
+    )
     .await?;
-    detailed(app, card)
+    let receipt = match receipts.into_iter().next() {
+        Some(r) => Some(r),
+        None => app
+            .receipts
+            .latest_of_kind(&app.store, &card.card_id, event.kind())?,
+    };
+    let mut d = detailed(app, card)?;
+    d.receipt = receipt;
+    Ok(d)
 }
 
-async fn run_procedure<F>(app: &App, caller: &OrgId, f: F) -> Result<ProcedureView, Error>
+/// A procedure command by the team, with its receipt as for [`run_card`].
+async fn run_procedure<F>(
+    app: &App,
+    caller: &OrgId,
+    event: ProcedureEvent,
+    f: F,
+) -> Result<ProcedureView, Error>
 where
     F: FnOnce(
             &command::Ctx,
@@ -103,8 +139,32 @@ where
         + Send
         + 'static,
 {
-    let p = command::execute(app, f, |p: &ProcedureRecord| vec![p.procedure_id.clone()]).await?;
-    view(app, caller, p)
+    let ((p, _), receipts) = command::execute_with_receipts(
+        app,
+        move |c, txn, now| {
+            let p = f(c, txn, now)?;
+            let changed = txn.has_written(&crate::store::keys::procedure(&p.procedure_id)?);
+            Ok((p, changed))
+        },
+        |(p, _): &(ProcedureRecord, bool)| vec![p.procedure_id.clone()],
+        move |(p, changed): &(ProcedureRecord, bool)| {
+            changed
+                .then(|| receipts::procedure_event(event, p))
+                .flatten()
+                .into_iter()
+                .collect()
+        },
+    )
+    .await?;
+    let receipt = match receipts.into_iter().next() {
+        Some(r) => Some(r),
+        None => app
+            .receipts
+            .latest_of_kind(&app.store, &p.procedure_id, event.kind())?,
+    };
+    let mut v = view(app, caller, p)?;
+    v.receipt = receipt;
+    Ok(v)
 }
 
 /// SubmitBlueCardA: an initiating service's card, routed to the team of its gmina (§ 7).
@@ -127,9 +187,12 @@ pub async fn submit(
         &app.directory,
     )?;
     let initiator = caller.id.clone();
-    run_card(app, move |c, txn, now| {
-        commands::submit(c, txn, &initiator, sub, team, now)
-    })
+    run_card(
+        app,
+        caller.id.clone(),
+        CardEvent::Submitted,
+        move |c, txn, now| commands::submit(c, txn, &initiator, sub, team, now),
+    )
     .await
 }
 
@@ -164,9 +227,12 @@ pub fn list(
 /// AcknowledgeBlueCard: the chair confirms receipt.
 pub async fn acknowledge(app: &App, caller: &OrgId, id: String) -> Result<DetailedCard, Error> {
     let team = caller.clone();
-    run_card(app, move |c, txn, now| {
-        commands::acknowledge(c, txn, &team, &id, now)
-    })
+    run_card(
+        app,
+        caller.clone(),
+        CardEvent::Acknowledged,
+        move |c, txn, now| commands::acknowledge(c, txn, &team, &id, now),
+    )
     .await
 }
 
@@ -178,9 +244,12 @@ pub async fn forward(
     input: ForwardingInput,
 ) -> Result<DetailedCard, Error> {
     let team = caller.clone();
-    run_card(app, move |c, txn, now| {
-        commands::forward(c, txn, &team, &id, input, now)
-    })
+    run_card(
+        app,
+        caller.clone(),
+        CardEvent::Forwarded,
+        move |c, txn, now| commands::forward(c, txn, &team, &id, input, now),
+    )
     .await
 }
 
@@ -195,7 +264,7 @@ pub async fn step(
 ) -> Result<ProcedureView, Error> {
     let team = caller.clone();
     let input = StepInput { kind, at, check };
-    run_procedure(app, caller, move |c, txn, now| {
+    run_procedure(app, caller, ProcedureEvent::Step, move |c, txn, now| {
         commands::step(c, txn, &team, &id, input, now)
     })
     .await
@@ -252,7 +321,7 @@ pub async fn close(
         check,
     };
     let team = caller.clone();
-    run_procedure(app, caller, move |c, txn, now| {
+    run_procedure(app, caller, ProcedureEvent::Closed, move |c, txn, now| {
         commands::close(c, txn, &team, &id, input, now)
     })
     .await

@@ -169,7 +169,7 @@ fn evidence(
     let mut files: Vec<_> = std::fs::read_dir(receipts)
         .map_err(|e| anyhow::anyhow!("{}: {e}", receipts.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "jws"))
         .collect();
     files.sort();
     let mut held = Vec::new();

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use tonic::transport::Channel;
 
 use super::json::{field, from_json, list, read_input, to_json};
+use super::receipts::Keeper;
 use super::{AssistanceCommand, Outcome, read_cursor};
 use crate::api::pb;
 use pb::assistance_service_client::AssistanceServiceClient as Assist;
@@ -14,10 +15,14 @@ use pb::assistance_service_client::AssistanceServiceClient as Assist;
 pub(super) async fn execute(
     command: &AssistanceCommand,
     as_json: bool,
+    keeper: &Keeper,
     ch: Channel,
 ) -> anyhow::Result<Outcome> {
     let mut c = Assist::new(ch);
-    let one = |r: Value| Outcome::One(field(r, "request"));
+    let one = |r: Value| -> anyhow::Result<Outcome> {
+        keeper.keep(&r)?;
+        Ok(Outcome::One(field(r, "request")))
+    };
     Ok(match command {
         AssistanceCommand::Submit { file } => {
             let mut input = read_input(file)?;
@@ -29,7 +34,7 @@ pub(super) async fn execute(
             one(to_json(
                 "lacznik.v1.SubmitAssistanceRequestResponse",
                 &c.submit_assistance_request(req).await?.into_inner(),
-            )?)
+            )?)?
         }
         AssistanceCommand::Get { id } => {
             let r = c
@@ -40,7 +45,7 @@ pub(super) async fn execute(
             one(to_json(
                 "lacznik.v1.GetAssistanceRequestResponse",
                 &r.into_inner(),
-            )?)
+            )?)?
         }
         AssistanceCommand::List { state } => {
             let mut req = pb::ListAssistanceRequestsRequest {
@@ -70,7 +75,7 @@ pub(super) async fn execute(
             one(to_json(
                 "lacznik.v1.AmendAssistanceRequestResponse",
                 &c.amend_assistance_request(req).await?.into_inner(),
-            )?)
+            )?)?
         }
         AssistanceCommand::Cancel { id, reason } => {
             let req = pb::CancelAssistanceRequestRequest {
@@ -80,7 +85,7 @@ pub(super) async fn execute(
             one(to_json(
                 "lacznik.v1.CancelAssistanceRequestResponse",
                 &c.cancel_assistance_request(req).await?.into_inner(),
-            )?)
+            )?)?
         }
         AssistanceCommand::Ack { id, state, reason } => {
             let name = format!("ASSISTANCE_REQUEST_STATE_{}", state.to_uppercase());
@@ -96,7 +101,7 @@ pub(super) async fn execute(
             one(to_json(
                 "lacznik.v1.AcknowledgeAssistanceRequestResponse",
                 &c.acknowledge_assistance_request(req).await?.into_inner(),
-            )?)
+            )?)?
         }
         AssistanceCommand::Note { id, file } => {
             let note: pb::ServiceNote = from_json("lacznik.v1.ServiceNote", &read_input(file)?)?;
@@ -107,7 +112,7 @@ pub(super) async fn execute(
             one(to_json(
                 "lacznik.v1.FileServiceNoteResponse",
                 &c.file_service_note(req).await?.into_inner(),
-            )?)
+            )?)?
         }
         AssistanceCommand::Confirm { file } => {
             let req: pb::SubmitWrittenConfirmationRequest = from_json(
@@ -117,7 +122,7 @@ pub(super) async fn execute(
             one(to_json(
                 "lacznik.v1.SubmitWrittenConfirmationResponse",
                 &c.submit_written_confirmation(req).await?.into_inner(),
-            )?)
+            )?)?
         }
         AssistanceCommand::Watch { cursor_file, count } => {
             let mut stream = c
@@ -129,6 +134,7 @@ pub(super) async fn execute(
             let mut seen = 0;
             while let Some(event) = stream.message().await? {
                 let v = to_json("lacznik.v1.StreamAssistanceRequestsResponse", &event)?;
+                keeper.keep(&v)?;
                 if as_json {
                     println!("{v}");
                 } else {

@@ -5,16 +5,24 @@ use serde_json::{Value, json};
 use tonic::transport::Channel;
 
 use super::json::{field, from_json, list, read_input, to_json};
+use super::receipts::Keeper;
 use super::{BlueCardCommand, Outcome, read_cursor};
 use crate::api::pb;
 use pb::admin_service_client::AdminServiceClient as Admin;
 use pb::blue_card_service_client::BlueCardServiceClient as Cards;
 
 /// Runs one Blue Card command over `ch`.
-pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::Result<Outcome> {
+pub(super) async fn execute(
+    command: &BlueCardCommand,
+    keeper: &Keeper,
+    ch: Channel,
+) -> anyhow::Result<Outcome> {
     let admin_channel = ch.clone();
     let mut c = Cards::new(ch);
-    let one = |r: Value, f: &str| Outcome::One(field(r, f));
+    let one = |r: Value, f: &str| -> anyhow::Result<Outcome> {
+        keeper.keep(&r)?;
+        Ok(Outcome::One(field(r, f)))
+    };
     Ok(match command {
         BlueCardCommand::Submit { file } => {
             let mut input = read_input(file)?;
@@ -29,7 +37,7 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
                     &c.submit_blue_card_a(req).await?.into_inner(),
                 )?,
                 "card",
-            )
+            )?
         }
         BlueCardCommand::Get { id } => {
             let r = c
@@ -38,7 +46,7 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
                 })
                 .await?
                 .into_inner();
-            one(to_json("lacznik.v1.GetBlueCardResponse", &r)?, "card")
+            one(to_json("lacznik.v1.GetBlueCardResponse", &r)?, "card")?
         }
         BlueCardCommand::List => {
             let r = c
@@ -60,6 +68,7 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
                 wait_seconds: *wait,
             };
             let r = c.pull_blue_cards(req).await?.into_inner();
+            keeper.keep(&to_json("lacznik.v1.PullBlueCardsResponse", &r)?)?;
             std::fs::write(cursor_file, &r.next_cursor)?;
             let cards = r
                 .cards
@@ -79,7 +88,7 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
             one(
                 to_json("lacznik.v1.AcknowledgeBlueCardResponse", &r)?,
                 "card",
-            )
+            )?
         }
         BlueCardCommand::Forward { id, to, recipients } => {
             let name = format!("FORWARDED_TO_{}", to.to_uppercase().replace('-', "_"));
@@ -107,7 +116,7 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
                     &c.record_forwarding(req).await?.into_inner(),
                 )?,
                 "card",
-            )
+            )?
         }
         BlueCardCommand::Step { procedure, kind } => {
             let name = format!(
@@ -138,7 +147,7 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
                     &c.record_procedure_step(req).await?.into_inner(),
                 )?,
                 "procedure",
-            )
+            )?
         }
         BlueCardCommand::Close { file } => {
             let req: pb::CloseProcedureRequest =
@@ -149,7 +158,7 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
                     &c.close_procedure(req).await?.into_inner(),
                 )?,
                 "procedure",
-            )
+            )?
         }
         BlueCardCommand::Procedure { id } => {
             let r = c
@@ -158,7 +167,7 @@ pub(super) async fn execute(command: &BlueCardCommand, ch: Channel) -> anyhow::R
                 })
                 .await?
                 .into_inner();
-            one(to_json("lacznik.v1.GetProcedureResponse", &r)?, "procedure")
+            one(to_json("lacznik.v1.GetProcedureResponse", &r)?, "procedure")?
         }
     })
 }

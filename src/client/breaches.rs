@@ -4,6 +4,7 @@
 use tonic::transport::Channel;
 
 use super::json::{list, to_json};
+use super::receipts::Keeper;
 use super::{BreachCommand, Outcome, read_cursor};
 use crate::api::pb;
 use pb::breach_service_client::BreachServiceClient as Breaches;
@@ -13,6 +14,7 @@ use pb::breach_service_client::BreachServiceClient as Breaches;
 pub(super) async fn execute(
     command: &BreachCommand,
     as_json: bool,
+    keeper: &Keeper,
     ch: Channel,
 ) -> anyhow::Result<Outcome> {
     let mut c = Breaches::new(ch);
@@ -45,6 +47,7 @@ pub(super) async fn execute(
             let mut seen = 0;
             while let Some(event) = stream.message().await? {
                 let v = to_json("lacznik.v1.WatchBreachesResponse", &event)?;
+                keeper.keep(&v)?;
                 if as_json {
                     println!("{v}");
                 } else {

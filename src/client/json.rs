@@ -42,6 +42,41 @@ pub fn to_json<T: Message>(full_name: &str, msg: &T) -> anyhow::Result<serde_jso
     Ok(dynamic.serialize_with_options(serde_json::value::Serializer, &options)?)
 }
 
+/// The canonical protobuf binary of the message `full_name` given as protobuf JSON or as
+/// binary (`input`), re-encoded the way the server hashes content for receipts: fields in
+/// field-number order, proto3 defaults omitted. For JSON, an object holding the message
+/// under `member` (at the top or one level down, e.g. a request's `content` or a
+/// response's `card.content`) is accepted too; returns the bytes and what was used.
+pub fn canonical(full_name: &str, member: &str, input: &[u8]) -> anyhow::Result<(Vec<u8>, String)> {
+    let desc = pool()
+        .get_message_by_name(full_name)
+        .ok_or_else(|| anyhow::anyhow!("unknown message {full_name}"))?;
+    let Ok(json) = serde_json::from_slice::<Value>(input) else {
+        let m = DynamicMessage::decode(desc, input)
+            .map_err(|e| anyhow::anyhow!("neither JSON nor a binary {full_name}: {e}"))?;
+        return Ok((m.encode_to_vec(), format!("binary {full_name}")));
+    };
+    let mut tried = Vec::new();
+    let mut candidates = vec![(String::from("the whole file"), json.clone())];
+    if let Some(v) = json.get(member) {
+        candidates.push((format!("member `{member}`"), v.clone()));
+    }
+    if let Value::Object(m) = &json {
+        for (k, v) in m {
+            if let Some(inner) = v.get(member) {
+                candidates.push((format!("member `{k}.{member}`"), inner.clone()));
+            }
+        }
+    }
+    for (what, v) in candidates {
+        match DynamicMessage::deserialize(desc.clone(), &v) {
+            Ok(m) => return Ok((m.encode_to_vec(), format!("{full_name} JSON ({what})"))),
+            Err(e) => tried.push(format!("{what}: {e}")),
+        }
+    }
+    anyhow::bail!("not a {full_name} in protobuf JSON ({})", tried.join("; "))
+}
+
 /// Reads a request file (`-` for stdin) as JSON, naming the file in any error so the
 /// operator knows which input was wrong.
 pub(super) fn read_input(file: &str) -> anyhow::Result<Value> {

@@ -17,6 +17,7 @@ mod breaches;
 mod connect;
 pub mod json;
 pub mod output;
+pub mod receipts;
 
 use std::path::PathBuf;
 
@@ -29,7 +30,7 @@ pub use connect::{ConnectError, TlsClient, connect, mtls_channel};
 /// Shown under `lacznik client --help`: the connection and output options are global, so
 /// they may follow the subcommand too (a subcommand's own `--help` lists only its flags).
 pub const GLOBAL_FLAGS_HELP: &str = "The options above (--addr, --tls-name, --org, --certs, \
---cert, --key, --ca, --json) may stand before or after the subcommand, e.g. \
+--cert, --key, --ca, --json, --receipts-dir) may stand before or after the subcommand, e.g. \
 `lacznik client --org kmp-torun assistance watch --json`.";
 
 /// Connection and output options. They are global: accepted before or after the
@@ -41,6 +42,10 @@ pub struct ClientArgs {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
+    /// Keep every receipt the server gives (change responses, streams, pulls) in this
+    /// directory, one file per receipt: DIR/<case id>.<audit position>.<event kind>.jws.
+    #[arg(long, global = true, env = "LACZNIK_CLIENT_RECEIPTS_DIR")]
+    receipts_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: ClientCommand,
 }
@@ -278,12 +283,17 @@ pub fn run(args: ClientArgs) -> anyhow::Result<i32> {
 
 /// Sends the chosen command to the module of its service.
 async fn execute(a: &ClientArgs, ch: Channel) -> anyhow::Result<Outcome> {
+    let keeper = receipts::Keeper::new(a.receipts_dir.as_deref())?;
     match &a.command {
         ClientCommand::Whoami => admin::whoami(ch).await,
         ClientCommand::Orgs => admin::orgs(ch).await,
         ClientCommand::Admin { command } => admin::execute(command, ch).await,
-        ClientCommand::Assistance { command } => assistance::execute(command, a.json, ch).await,
-        ClientCommand::Bluecard { command } => bluecard::execute(command, ch).await,
-        ClientCommand::Breaches { command } => breaches::execute(command, a.json, ch).await,
+        ClientCommand::Assistance { command } => {
+            assistance::execute(command, a.json, &keeper, ch).await
+        }
+        ClientCommand::Bluecard { command } => bluecard::execute(command, &keeper, ch).await,
+        ClientCommand::Breaches { command } => {
+            breaches::execute(command, a.json, &keeper, ch).await
+        }
     }
 }

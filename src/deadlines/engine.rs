@@ -356,7 +356,7 @@ impl Deadlines {
             breach: breach.clone(),
         };
         self.feeds.append(txn, &keys::breach_log(), &entry)?;
-        Ok(())
+        super::evidence::record(txn, kind, breach)
     }
 
     /// Removes the clocks of an ended case (retention purge) unless one still runs; returns

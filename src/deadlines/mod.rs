@@ -13,6 +13,7 @@ pub mod breach;
 pub mod case;
 pub mod clock;
 pub mod engine;
+pub mod evidence;
 pub mod rules;
 pub mod sweeper;
 

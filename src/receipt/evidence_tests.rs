@@ -73,6 +73,7 @@ async fn a_rewritten_log_contradicts_a_held_receipt_and_the_checkpoint() {
                     actor: "mopr-torun".into(),
                     counterparty: Some("kmp-torun".into()),
                     content_sha256: "00".repeat(32),
+                    kept_with: None,
                 };
                 issuer.issue(txn, &event, 0, jiff::Timestamp::now(), Some(pos))
             })

@@ -31,6 +31,16 @@ pub struct Event {
     pub counterparty: Option<String>,
     /// SHA-256 (hex) of the record's content at that version (`payload::content_sha256`).
     pub content_sha256: String,
+    /// The case whose receipts this one is kept with, when not `case_id` itself: a breach's
+    /// receipts are kept with the breached case, so its parties list them with the case's.
+    pub kept_with: Option<String>,
+}
+
+impl Event {
+    /// The case id the receipt is stored under (and listed with).
+    pub fn stored_under(&self) -> &str {
+        self.kept_with.as_deref().unwrap_or(&self.case_id)
+    }
 }
 
 /// Receipts one command may make (their positions under a case are the audit entry's
@@ -66,32 +76,7 @@ impl Issuer {
         at: Timestamp,
         audit: Option<Position>,
     ) -> Result<Payload, StoreError> {
-        let payload = Payload {
-            receipt_id: uuid::Uuid::new_v4().to_string(),
-            format_version: FORMAT_VERSION,
-            event_kind: event.kind.to_string(),
-            case_kind: event.case_kind.to_string(),
-            case_id: event.case_id.clone(),
-            record_version: event.record_version,
-            actor: event.actor.clone(),
-            counterparty: event.counterparty.clone(),
-            event_time: at.to_string(),
-            content_sha256: event.content_sha256.clone(),
-            audit_seq: audit.map_or(0, |p| p.seq),
-            audit_hash: audit.map_or_else(String::new, |p| hex::encode(p.hash)),
-        };
-        let bytes = serde_json::to_vec(&payload)
-            .map_err(|e| StoreError::Engine(format!("encoding a receipt: {e}")))?;
-        let prefix = keys::receipts_of(&event.case_id)?;
-        // Positioned by the audit entry (unique and increasing; a command's several
-        // receipts share it, told apart by `index`), so the writer needs no read to find
-        // the next number; unaudited commands (domain unit tests) count instead.
-        let n = match audit {
-            Some(p) => p.seq.saturating_mul(RECEIPTS_PER_ENTRY) + index.min(RECEIPTS_PER_ENTRY - 1),
-            None => txn.next_seq(&prefix)?,
-        };
-        txn.put(keys::seq_entry(&prefix, n), bytes);
-        Ok(payload)
+        record(txn, event, index, at, audit)
     }
 
     /// The compact JWS of a stored receipt.
@@ -99,19 +84,46 @@ impl Issuer {
         self.signer.sign(payload)
     }
 
-    /// A case's receipts after position `after`, at most `limit`, oldest first, signed,
-    /// with their positions (the page token of `ListReceipts`).
+    /// A case's receipts after position `after` that `keep` accepts, at most `limit`,
+    /// oldest first, signed, with their positions (the page token of `ListReceipts`).
     pub fn of_case(
         &self,
         store: &Store,
         case_id: &str,
-        after: u64,
+        mut after: u64,
         limit: usize,
+        keep: impl Fn(&Payload) -> bool,
     ) -> Result<Vec<(u64, String)>, StoreError> {
-        stored(store, case_id, after, limit)?
-            .into_iter()
-            .map(|(n, p)| self.signed(&p).map(|jws| (n, jws)))
-            .collect()
+        let mut out = Vec::new();
+        while out.len() < limit {
+            let page = stored(store, case_id, after, limit.max(16))?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            after = *last;
+            for (n, p) in page {
+                if out.len() < limit && keep(&p) {
+                    out.push((n, self.signed(&p)?));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The receipt of breach `breach_id`'s event `kind` (`breach.recorded` or
+    /// `breach.resolved`), kept with the breached case `case_id`: what WatchBreaches
+    /// carries with the event.
+    pub fn of_breach_event(
+        &self,
+        store: &Store,
+        case_id: &str,
+        breach_id: u64,
+        kind: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let id = breach_id.to_string();
+        self.newest(store, case_id, |p| {
+            p.case_kind == "breach" && p.case_id == id && p.event_kind == kind
+        })
     }
 
     /// The newest receipt of `case_id` for an event of `kind`: what a retried call that
@@ -122,7 +134,9 @@ impl Issuer {
         case_id: &str,
         kind: &str,
     ) -> Result<Option<String>, StoreError> {
-        self.newest(store, case_id, |p| p.event_kind == kind)
+        self.newest(store, case_id, |p| {
+            p.event_kind == kind && p.case_id == case_id
+        })
     }
 
     /// The receipt of the event that made version `record_version` of `case_id` (what a
@@ -136,7 +150,9 @@ impl Issuer {
         if record_version == 0 {
             return Ok(None);
         }
-        self.newest(store, case_id, |p| p.record_version == record_version)
+        self.newest(store, case_id, |p| {
+            p.record_version == record_version && p.case_id == case_id
+        })
     }
 
     fn newest(
@@ -162,6 +178,45 @@ impl Issuer {
         self.sign(p)
             .map_err(|e| StoreError::Engine(format!("signing a receipt: {e}")))
     }
+}
+
+/// Stores the receipt payload of `event` (the command's `index`th) under the receipts of
+/// `event.store_under` at `at`, citing the audit entry at `audit`, in the command's batch:
+/// what [`Issuer::issue`] does, and what the deadline engine calls for breaches (it needs
+/// no signer, only the batch). Returns the payload, signed once the batch is durable.
+pub fn record(
+    txn: &mut Txn<'_>,
+    event: &Event,
+    index: u64,
+    at: Timestamp,
+    audit: Option<Position>,
+) -> Result<Payload, StoreError> {
+    let payload = Payload {
+        receipt_id: uuid::Uuid::new_v4().to_string(),
+        format_version: FORMAT_VERSION,
+        event_kind: event.kind.to_string(),
+        case_kind: event.case_kind.to_string(),
+        case_id: event.case_id.clone(),
+        record_version: event.record_version,
+        actor: event.actor.clone(),
+        counterparty: event.counterparty.clone(),
+        event_time: at.to_string(),
+        content_sha256: event.content_sha256.clone(),
+        audit_seq: audit.map_or(0, |p| p.seq),
+        audit_hash: audit.map_or_else(String::new, |p| hex::encode(p.hash)),
+    };
+    let bytes = serde_json::to_vec(&payload)
+        .map_err(|e| StoreError::Engine(format!("encoding a receipt: {e}")))?;
+    let prefix = keys::receipts_of(event.stored_under())?;
+    // Positioned by the audit entry (unique and increasing; a command's several receipts
+    // share it, told apart by `index`), so the writer needs no read to find the next
+    // number; unaudited commands (domain unit tests) count instead.
+    let n = match audit {
+        Some(p) => p.seq.saturating_mul(RECEIPTS_PER_ENTRY) + index.min(RECEIPTS_PER_ENTRY - 1),
+        None => txn.next_seq(&prefix)?,
+    };
+    txn.put(keys::seq_entry(&prefix, n), bytes);
+    Ok(payload)
 }
 
 /// A case's stored receipt payloads after position `after`, at most `limit`.

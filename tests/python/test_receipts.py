@@ -3,7 +3,8 @@ welfare centre submits a request, takes the receipt from the response and verifi
 with jwcrypto (JWS, EdDSA, key from x5c) and cryptography (the x5c chain to the CA, the
 certificate's validity and its signing-only usage); it recomputes the content hash from
 what it sent (protobuf, deterministic serialization) and finds no personal data in the
-payload. A tampered receipt and one with `alg: none` are refused by jwcrypto too.
+payload. A tampered receipt and one with `alg: none` are refused by jwcrypto too. Then the
+same for a Blue Card's submission, acknowledgement and forwarding.
 
 Usage: test_receipts.py <host:port> <certs dir>"""
 
@@ -116,7 +117,50 @@ def main():
         assert refused(f"{head}.{forged_body}.{sig}", ca), "a forged payload verified"
         none_head = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
         assert refused(f"{none_head}.{body}.", ca), "alg none verified"
+    blue_card_receipts(target, certs, ca)
     print("receipts: verified with jwcrypto + cryptography; content hash recomputed; tampering refused")
+
+
+def blue_card_receipts(target, certs, ca):
+    """The Blue Card procedure's receipts: the police's submission (hash of the form they
+    sent), the chair's acknowledgement (the same form) and forwarding (hash of the
+    forwarding returned), each verified with the same off-the-shelf code."""
+    examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
+    with open(os.path.join(examples, "blue_card.json"), encoding="utf-8") as f:
+        card = json.load(f)
+    card["card_id"] = str(uuid.uuid4())
+    cards = "lacznik.v1.BlueCardService"
+    with org_channel(target, certs, "kp-lazy") as ch:
+        police = ReflectionClient(ch)
+        sent = request(police, f"{cards}.SubmitBlueCardA", card)
+        answer = unary_full(police, f"{cards}.SubmitBlueCardA", card)
+    submitted = verify(answer.receipt, ca)
+    assert submitted["event_kind"] == "blue_card.submitted", submitted
+    assert (submitted["case_kind"], submitted["case_id"]) == ("blue_card", card["card_id"]), submitted
+    assert (submitted["actor"], submitted["counterparty"]) == ("kp-lazy", "zi-lazy"), submitted
+    form = hashlib.sha256(sent.content.SerializeToString(deterministic=True)).hexdigest()
+    assert submitted["content_sha256"] == form, (submitted, form)
+    text = json.dumps(submitted, ensure_ascii=False)
+    for secret in ("Przykładowa", "Polnej", "zasinienie"):
+        assert secret not in text, (secret, text)
+    with org_channel(target, certs, "zi-lazy") as ch:
+        team = ReflectionClient(ch)
+        ack = unary_full(team, f"{cards}.AcknowledgeBlueCard", {"card_id": card["card_id"]})
+        acked = verify(ack.receipt, ca)
+        assert acked["event_kind"] == "blue_card.acknowledged" and acked["record_version"] == 2, acked
+        assert (acked["actor"], acked["counterparty"]) == ("zi-lazy", "kp-lazy"), acked
+        assert acked["content_sha256"] == form, acked
+        forward = {
+            "card_id": card["card_id"],
+            "forwarded_to": "FORWARDED_TO_WORKING_GROUP",
+            "recipients": "grupa robocza nr 1",
+            "forwarded_time": ack.card.acknowledged_time.ToJsonString(),
+        }
+        fwd = unary_full(team, f"{cards}.RecordForwarding", forward)
+        forwarded = verify(fwd.receipt, ca)
+        assert forwarded["event_kind"] == "blue_card.forwarded" and forwarded["record_version"] == 3, forwarded
+        digest = hashlib.sha256(fwd.card.forwarding.SerializeToString(deterministic=True)).hexdigest()
+        assert forwarded["content_sha256"] == digest, (forwarded, digest)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ pub(super) struct SentRequest {
     pub(super) late: bool,
     /// For a submission that needed retries: the start (clock index) of its first attempt.
     pub(super) retried: Option<usize>,
+    /// The receipt the OK answer carried.
+    pub(super) receipt: String,
 }
 
 pub(super) struct SentCard {
@@ -32,6 +34,8 @@ pub(super) struct SentCard {
     pub(super) req: pb::SubmitBlueCardARequest,
     pub(super) late: bool,
     pub(super) retried: Option<usize>,
+    /// The receipt the OK answer carried.
+    pub(super) receipt: String,
 }
 
 #[derive(Default)]
@@ -150,6 +154,7 @@ pub(super) async fn welfare_client(
         .await;
         match r {
             Ok((resp, retried)) => {
+                let receipt = resp.receipt;
                 let got = resp.request.unwrap_or_default();
                 if got.request_id != id || got.content != req.content || got.urgency != req.urgency
                 {
@@ -164,6 +169,7 @@ pub(super) async fn welfare_client(
                     req,
                     late,
                     retried,
+                    receipt,
                 });
             }
             Err(s) => {
@@ -213,6 +219,7 @@ pub(super) async fn card_client(
         .await;
         match r {
             Ok((resp, retried)) => {
+                let receipt = resp.receipt;
                 let got = resp.card.unwrap_or_default();
                 if got.card_id != id || got.content != req.content {
                     shared.anomalies.lock().unwrap().push(format!(
@@ -227,6 +234,7 @@ pub(super) async fn card_client(
                     req,
                     late,
                     retried,
+                    receipt,
                 });
             }
             Err(s) => {

@@ -12,6 +12,7 @@ mod breaches;
 mod clients;
 mod harness;
 mod reading;
+mod receipts;
 mod verdict;
 
 use std::net::SocketAddr;

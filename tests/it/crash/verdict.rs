@@ -305,7 +305,11 @@ pub(super) async fn judge(run: Run) {
     )
     .await;
 
-    // 4. Summary and verdict.
+    // 4. Receipts: exactly one per acknowledged event, the one the client was given.
+    let (receipt_problems, receipts_checked) =
+        super::receipts::check(&mopr, &initiators, &requests, &cards, &all_breaches).await;
+
+    // 5. Summary and verdict.
     let retried_requests = requests.iter().filter(|s| s.retried.is_some()).count();
     let retried_cards = cards.iter().filter(|s| s.retried.is_some()).count();
     let total = requests.len() + cards.len();
@@ -322,7 +326,7 @@ pub(super) async fn judge(run: Run) {
         .filter(|(epoch, at)| clock_of(*epoch) == **at)
         .count();
     let summary = format!(
-        "crash test: cycles={CYCLES} startup_kills={startup_kills} starts={} acknowledged={total} (assistance={}, blue cards={}) retried={} (assistance={retried_requests}, blue cards={retried_cards}; written before the crash, answer lost: {kept_before_crash}) lost={} corrupt={} duplicated={} phantom={} breaches={} (expected {expected}, problems={}) in_doubt_left={} anomalies={} transient_errors={transient_errors:?} seed={seed} cycles_took={:.1?} total={:.1?}",
+        "crash test: cycles={CYCLES} startup_kills={startup_kills} starts={} acknowledged={total} (assistance={}, blue cards={}) retried={} (assistance={retried_requests}, blue cards={retried_cards}; written before the crash, answer lost: {kept_before_crash}) lost={} corrupt={} duplicated={} phantom={} breaches={} (expected {expected}, problems={}) receipts={receipts_checked} (problems={}) in_doubt_left={} anomalies={} transient_errors={transient_errors:?} seed={seed} cycles_took={:.1?} total={:.1?}",
         starts,
         requests.len(),
         cards.len(),
@@ -333,6 +337,7 @@ pub(super) async fn judge(run: Run) {
         phantom.len(),
         all_breaches.len(),
         breach_problems.len(),
+        receipt_problems.len(),
         still_in_doubt.len(),
         anomalies.len(),
         cycles_done,
@@ -345,6 +350,7 @@ pub(super) async fn judge(run: Run) {
         && duplicated.is_empty()
         && phantom.is_empty()
         && breach_problems.is_empty()
+        && receipt_problems.is_empty()
         && still_in_doubt.is_empty()
         && anomalies.is_empty();
     let log = if clean {
@@ -361,7 +367,7 @@ pub(super) async fn judge(run: Run) {
     };
     assert!(
         clean,
-        "{summary}\n{kept}lost ({}):\n{}corrupt ({}):\n{}duplicated ({}):\n{}phantom ({}):\n{}breach problems ({}):\n{}still in doubt ({}):\n{}anomalies ({}):\n{}--- final server output ---\n{log}",
+        "{summary}\n{kept}lost ({}):\n{}corrupt ({}):\n{}duplicated ({}):\n{}phantom ({}):\n{}breach problems ({}):\n{}receipt problems ({}):\n{}still in doubt ({}):\n{}anomalies ({}):\n{}--- final server output ---\n{log}",
         lost.len(),
         evidence(&lost, 20),
         corrupt.len(),
@@ -372,6 +378,8 @@ pub(super) async fn judge(run: Run) {
         evidence(&phantom, 20),
         breach_problems.len(),
         evidence(&breach_problems, 20),
+        receipt_problems.len(),
+        evidence(&receipt_problems, 20),
         still_in_doubt.len(),
         evidence(&still_in_doubt, 20),
         anomalies.len(),

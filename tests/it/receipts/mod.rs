@@ -2,6 +2,13 @@
 //! certificate (key 0600), a receipt signed with it verifies with `lacznik receipt verify`
 //! against the CA alone and prints its payload; an altered one fails with the reason and
 //! exit code 1; `certs issue --receipts` renews the key and old receipts still verify.
+//! Receipts of police-assistance events here; of the Blue Card procedure in [`blue_card`],
+//! of breaches in [`breaches`]; what the CLI client keeps and `receipt verify --content`
+//! checks in [`client`].
+
+mod blue_card;
+mod breaches;
+mod client;
 
 use crate::support::offline::lacznik;
 
@@ -106,8 +113,21 @@ fn receipts_verify_offline_with_the_ca_and_survive_a_key_rotation() {
     assert_eq!(code, 0, "{out}");
 }
 
+/// 10:00 (Warsaw) on a Wednesday one to two weeks ahead: a simulated "now" for receipt tests.
+/// Receipts are checked against the signing certificate's validity at their event time,
+/// and the test CA's certificates start an hour before the real now, so a simulated clock
+/// must not run behind it.
+pub(crate) fn a_wednesday_ahead() -> jiff::Timestamp {
+    let ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 7);
+    let mut day = lacznik::calendar::local_date(ahead);
+    while day.weekday() != jiff::civil::Weekday::Wednesday {
+        day = day.tomorrow().expect("a date");
+    }
+    lacznik::calendar::start_of_day(day) + jiff::SignedDuration::from_hours(10)
+}
+
 /// The payload of a compact JWS, unverified (for looking at what a client holds).
-fn payload_text(jws: &str) -> String {
+pub(crate) fn payload_text(jws: &str) -> String {
     use base64::Engine as _;
     let part = jws.split('.').nth(1).expect("a compact JWS");
     String::from_utf8(
