@@ -70,7 +70,12 @@ where
                 None => None,
             };
             let mut receipts = Vec::new();
-            for (i, event) in events(&out).iter().enumerate() {
+            let events = if issuer.making() {
+                events(&out)
+            } else {
+                Vec::new()
+            };
+            for (i, event) in events.iter().enumerate() {
                 receipts.push(issuer.issue(txn, event, i as u64, now, position)?);
             }
             Ok::<_, Error>((out, receipts))

@@ -55,6 +55,11 @@ pub struct Config {
     /// `[rules]`: the rules profile (`profile = "2011" | "2023"`) and the deadline rule
     /// overrides applied on top of it, by rule id (`[rules."bluecard.forward"]`).
     pub rules: RulesSection,
+    /// Every event gets a receipt; only `lacznik-bench` turns them off, to measure what
+    /// they cost in the same run. Not a setting: no file or environment variable reaches
+    /// it.
+    #[serde(skip)]
+    pub receipts_off_for_measurement: bool,
 }
 
 /// `[tls]`: where certificates live, and whether development certificates may be made.
@@ -231,6 +236,7 @@ impl Default for Config {
             retention: RetentionSection::default(),
             audit: AuditSection::default(),
             rules: RulesSection::default(),
+            receipts_off_for_measurement: false,
         }
     }
 }

@@ -325,6 +325,40 @@ fn load_phases(
     }
     let card = phase(Rpc::Card, 64)?;
     server.stop(client)?;
+    // The same submissions on a server that makes no receipts (a fresh store of the same
+    // engine): what receipts cost, measured in this run (README, "Receipts and evidence").
+    let mut config = env::config(root, root.join("no-receipts").join("data"));
+    if let Some(pg) = pg {
+        config.store.postgres.url = Some(pg.database("no_receipts")?);
+    }
+    config.receipts_off_for_measurement = true;
+    let server = Server::start(config)?;
+    let ep = Endpoint::new(root, server.addr)?;
+    client.block_on(env::first_health_ok(&ep, server.started))?;
+    client.block_on(load::check_once(&ep, Rpc::Submit))?;
+    let m = client.block_on(load::closed_loop(
+        &ep,
+        Rpc::Submit,
+        64,
+        warmup,
+        window,
+        || {},
+    ))?;
+    eprintln!(
+        "Submit   c=64  {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}  (receipts off)",
+        m.throughput(),
+        m.ms(0.5),
+        m.ms(0.99),
+        m.errors
+    );
+    server.stop(client)?;
+    r.rows.push(Row::phase(
+        "receipts_off",
+        "submit, no receipts (comparison)",
+        64,
+        &m,
+        None,
+    ));
 
     for (n, m) in &baselines {
         r.rows

@@ -238,6 +238,14 @@ impl Report {
         for (n, t, v, p) in found {
             self.target(n, t, v, p);
         }
+        if let Some(cost) = self.receipts_cost() {
+            self.target(
+                "receipts' cost, submit 64 clients",
+                "<= 10 % of the throughput without",
+                format!("{:.1} %", cost * 100.0),
+                cost <= 0.10,
+            );
+        }
         if let Some(d) = &self.delivery {
             let p99 = d.hist.value_at_quantile(0.99) as f64 / 1000.0;
             self.target(
@@ -292,6 +300,18 @@ impl Report {
             let secs = self.total.as_secs_f64();
             self.target("full run", "< 10 min", format!("{secs:.0} s"), secs < 600.0);
         }
+    }
+
+    /// 1 - (submit at 64 clients) / (the same on a server making no receipts).
+    pub fn receipts_cost(&self) -> Option<f64> {
+        let at = |section: &str| {
+            self.rows
+                .iter()
+                .find(|r| r.section == section && r.concurrency == 64)
+                .map(|r| r.throughput)
+        };
+        let (with, without) = (at("submit")?, at("receipts_off")?);
+        (without > 0.0).then(|| 1.0 - with / without)
     }
 
     /// The JSON document.
@@ -373,6 +393,8 @@ impl Report {
             "baseline": section("baseline"),
             "submit": section("submit"),
             "card": section("card"),
+            "receipts_off": section("receipts_off"),
+            "receipts_cost_fraction": self.receipts_cost(),
             "delivery": delivery,
             "sweep": sweep,
             "scale": scale.or(skipped),

@@ -45,12 +45,13 @@ pub fn detailed(app: &App, record: AssistanceRecord) -> Result<Detailed, Error> 
 
 /// Runs a command on request `id` by `actor` (audited in its own batch) with a receipt of
 /// `event` when the command changed the record (a repeated call changes nothing and gets
-/// none), then reads its view.
+/// none), then reads its view. `content_sha256` is the content hash when the caller knows
+/// the content before the command (a submission), so the single writer does not compute it.
 async fn run<F>(
     app: &App,
     id: String,
     actor: OrgId,
-    event: &'static str,
+    event: (&'static str, Option<String>),
     command: F,
 ) -> Result<Detailed, Error>
 where
@@ -62,6 +63,7 @@ where
         + Send
         + 'static,
 {
+    let (event, content_sha256) = event;
     let (r, receipts) = command::execute_with_receipts(
         app,
         move |c, txn, now| {
@@ -86,7 +88,9 @@ where
                 record_version: r.history.len() as u64,
                 actor: actor.to_string(),
                 counterparty: Some(counterparty.to_string()),
-                content_sha256: crate::receipt::ContentDigest::content_sha256(&r.content),
+                content_sha256: content_sha256
+                    .clone()
+                    .unwrap_or_else(|| crate::receipt::ContentDigest::content_sha256(&r.content)),
                 kept_with: None,
             }]
         },
@@ -116,11 +120,12 @@ pub async fn submit(
         validate::submission(raw, pre, app.clock.now(), caller, &app.directory)?;
     let centre = caller.id.clone();
     let id = submission.request_id.clone();
+    let hash = crate::receipt::ContentDigest::content_sha256(&submission.content);
     run(
         app,
         id,
         centre.clone(),
-        "assistance_request.submitted",
+        ("assistance_request.submitted", Some(hash)),
         move |c, txn, now| commands::submit(c, txn, &centre, submission, police, now),
     )
     .await
@@ -155,7 +160,7 @@ pub async fn amend(app: &App, caller: &Organization, a: Amendment) -> Result<Det
         app,
         id,
         caller.id.clone(),
-        "assistance_request.amended",
+        ("assistance_request.amended", None),
         move |c, txn, now| amend::amend(c, txn, &centre, &directory, a, now),
     )
     .await
@@ -173,7 +178,7 @@ pub async fn cancel(
         app,
         id.clone(),
         caller.clone(),
-        "assistance_request.cancelled",
+        ("assistance_request.cancelled", None),
         move |c, txn, now| commands::cancel(c, txn, &centre, &id, &reason, now),
     )
     .await
@@ -197,7 +202,7 @@ pub async fn confirm(
         app,
         id.clone(),
         caller.clone(),
-        "assistance_request.written_confirmation",
+        ("assistance_request.written_confirmation", None),
         move |c, txn, now| commands::confirm(c, txn, &centre, &id, confirmation, now),
     )
     .await
@@ -220,7 +225,7 @@ pub async fn acknowledge(
         app,
         id.clone(),
         caller.clone(),
-        event,
+        (event, None),
         move |c, txn, now| commands::acknowledge(c, txn, &police, &id, ack, now),
     )
     .await
@@ -239,7 +244,7 @@ pub async fn file_note(
         app,
         id.clone(),
         caller.clone(),
-        "assistance_request.service_note",
+        ("assistance_request.service_note", None),
         move |c, txn, now| commands::file_note(c, txn, &police, &id, note, pre, now),
     )
     .await

@@ -43,8 +43,15 @@ pub fn procedure_version(p: &ProcedureRecord) -> u64 {
     (p.cards.len() + p.steps.len() + usize::from(p.closure.is_some())) as u64
 }
 
-/// The receipt event of `event` on `card` (as it is after it), by `actor`.
-pub fn card_event(event: CardEvent, card: &CardRecord, actor: &OrgId) -> Event {
+/// The receipt event of `event` on `card` (as it is after it), by `actor`; `form_sha256`
+/// is the form's hash when the caller computed it before the command (a submission), so
+/// the single writer does not.
+pub fn card_event(
+    event: CardEvent,
+    card: &CardRecord,
+    actor: &OrgId,
+    form_sha256: Option<&str>,
+) -> Event {
     let counterparty = if *actor == card.initiator {
         &card.team
     } else {
@@ -52,7 +59,7 @@ pub fn card_event(event: CardEvent, card: &CardRecord, actor: &OrgId) -> Event {
     };
     let content_sha256 = match (event, &card.forwarding) {
         (CardEvent::Forwarded, Some(f)) => f.content_sha256(),
-        _ => card.content.content_sha256(),
+        _ => form_sha256.map_or_else(|| card.content.content_sha256(), str::to_string),
     };
     Event {
         kind: event.kind(),

@@ -89,8 +89,14 @@ fn view(app: &App, caller: &OrgId, procedure: ProcedureRecord) -> Result<Procedu
 
 /// Runs a card command by `actor` with the receipt of `event` when it changed the card (a
 /// repeated call changes nothing and gets the receipt of the call that did), then reads
-/// the card's view.
-async fn run_card<F>(app: &App, actor: OrgId, event: CardEvent, f: F) -> Result<DetailedCard, Error>
+/// the card's view. With the event comes the form's hash when the caller knows it before
+/// the command (a submission), so the single writer does not compute it.
+async fn run_card<F>(
+    app: &App,
+    actor: OrgId,
+    (event, form_sha256): (CardEvent, Option<String>),
+    f: F,
+) -> Result<DetailedCard, Error>
 where
     F: FnOnce(&command::Ctx, &mut crate::store::Txn<'_>, Timestamp) -> Result<CardRecord, Error>
         + Send
@@ -106,7 +112,7 @@ where
         |(c, _): &(CardRecord, bool)| vec![c.card_id.clone(), c.procedure_id.clone()],
         move |(c, changed): &(CardRecord, bool)| {
             changed
-                .then(|| receipts::card_event(event, c, &actor))
+                .then(|| receipts::card_event(event, c, &actor, form_sha256.as_deref()))
                 .into_iter()
                 .collect()
         },
@@ -187,10 +193,11 @@ pub async fn submit(
         &app.directory,
     )?;
     let initiator = caller.id.clone();
+    let form = crate::receipt::ContentDigest::content_sha256(&sub.content);
     run_card(
         app,
         caller.id.clone(),
-        CardEvent::Submitted,
+        (CardEvent::Submitted, Some(form)),
         move |c, txn, now| commands::submit(c, txn, &initiator, sub, team, now),
     )
     .await
@@ -230,7 +237,7 @@ pub async fn acknowledge(app: &App, caller: &OrgId, id: String) -> Result<Detail
     run_card(
         app,
         caller.clone(),
-        CardEvent::Acknowledged,
+        (CardEvent::Acknowledged, None),
         move |c, txn, now| commands::acknowledge(c, txn, &team, &id, now),
     )
     .await
@@ -247,7 +254,7 @@ pub async fn forward(
     run_card(
         app,
         caller.clone(),
-        CardEvent::Forwarded,
+        (CardEvent::Forwarded, None),
         move |c, txn, now| commands::forward(c, txn, &team, &id, input, now),
     )
     .await

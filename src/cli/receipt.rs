@@ -136,6 +136,11 @@ pub(super) fn receipt(command: ReceiptCommand) -> anyhow::Result<bool> {
                 ] {
                     println!("  {k:<15} {val}");
                 }
+                if p.simulated_clock {
+                    println!(
+                        "  simulated_clock true: made on a training server's simulated clock; proves no real event"
+                    );
+                }
                 if let Some(m) = matched {
                     println!("  content         {m}");
                 }

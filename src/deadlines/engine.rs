@@ -37,6 +37,7 @@ pub struct Deadlines {
     /// The other profiles' rules (with the same overrides), for clocks opened under them.
     earlier: Vec<RuleSet>,
     feeds: Feeds,
+    simulated_clock: bool,
 }
 
 impl Deadlines {
@@ -52,6 +53,15 @@ impl Deadlines {
             rules,
             earlier,
             feeds,
+            simulated_clock: false,
+        }
+    }
+
+    /// An engine whose breach receipts say they were made on a simulated clock.
+    pub fn on_simulated_clock(self, simulated: bool) -> Deadlines {
+        Deadlines {
+            simulated_clock: simulated,
+            ..self
         }
     }
 
@@ -356,7 +366,7 @@ impl Deadlines {
             breach: breach.clone(),
         };
         self.feeds.append(txn, &keys::breach_log(), &entry)?;
-        super::evidence::record(txn, kind, breach)
+        super::evidence::record(txn, kind, breach, self.simulated_clock)
     }
 
     /// Removes the clocks of an ended case (retention purge) unless one still runs; returns

@@ -22,8 +22,14 @@ pub fn names(kind: BreachEventKind) -> (&'static str, &'static str) {
 }
 
 /// Writes the audit entry and stores the receipt payload of `kind` happening to `breach`
-/// (as it is after the event), in the current batch.
-pub fn record(txn: &mut Txn<'_>, kind: BreachEventKind, breach: &Breach) -> Result<(), StoreError> {
+/// (as it is after the event), in the current batch; `simulated_clock`: the server runs on
+/// a simulated clock (the receipt says so).
+pub fn record(
+    txn: &mut Txn<'_>,
+    kind: BreachEventKind,
+    breach: &Breach,
+    simulated_clock: bool,
+) -> Result<(), StoreError> {
     let (action, event_kind) = names(kind);
     let at = match kind {
         BreachEventKind::Recorded => breach.recorded_at,
@@ -54,5 +60,5 @@ pub fn record(txn: &mut Txn<'_>, kind: BreachEventKind, breach: &Breach) -> Resu
         content_sha256: breach.content_sha256(),
         kept_with: Some(breach.case.id.clone()),
     };
-    receipt::issue::record(txn, &event, 0, at, Some(position)).map(|_| ())
+    receipt::issue::record(txn, &event, 0, (at, simulated_clock), Some(position)).map(|_| ())
 }

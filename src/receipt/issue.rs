@@ -51,12 +51,32 @@ pub const RECEIPTS_PER_ENTRY: u64 = 16;
 #[derive(Debug, Clone)]
 pub struct Issuer {
     signer: Arc<Signer>,
+    making: bool,
+    simulated_clock: bool,
 }
 
 impl Issuer {
     /// An issuer signing with `signer`.
     pub fn new(signer: Arc<Signer>) -> Issuer {
-        Issuer { signer }
+        Issuer {
+            signer,
+            making: true,
+            simulated_clock: false,
+        }
+    }
+
+    /// An issuer that makes no receipts of commands: what `lacznik-bench` measures the
+    /// receipts' cost against (`Config::receipts_off_for_measurement`); never in service.
+    pub fn off_for_measurement(self) -> Issuer {
+        Issuer {
+            making: false,
+            ..self
+        }
+    }
+
+    /// Whether commands get receipts (always, except in the benchmark's comparison).
+    pub fn making(&self) -> bool {
+        self.making
     }
 
     /// The signer, for checkpoints.
@@ -76,7 +96,15 @@ impl Issuer {
         at: Timestamp,
         audit: Option<Position>,
     ) -> Result<Payload, StoreError> {
-        record(txn, event, index, at, audit)
+        record(txn, event, index, (at, self.simulated_clock), audit)
+    }
+
+    /// An issuer whose receipts say they were made on a simulated clock (training).
+    pub fn on_simulated_clock(self, simulated: bool) -> Issuer {
+        Issuer {
+            simulated_clock: simulated,
+            ..self
+        }
     }
 
     /// The compact JWS of a stored receipt.
@@ -181,14 +209,15 @@ impl Issuer {
 }
 
 /// Stores the receipt payload of `event` (the command's `index`th) under the receipts of
-/// `event.store_under` at `at`, citing the audit entry at `audit`, in the command's batch:
+/// `event.stored_under()` at `at` (and whether that is a simulated clock's time), citing
+/// the audit entry at `audit`, in the command's batch:
 /// what [`Issuer::issue`] does, and what the deadline engine calls for breaches (it needs
 /// no signer, only the batch). Returns the payload, signed once the batch is durable.
 pub fn record(
     txn: &mut Txn<'_>,
     event: &Event,
     index: u64,
-    at: Timestamp,
+    (at, simulated_clock): (Timestamp, bool),
     audit: Option<Position>,
 ) -> Result<Payload, StoreError> {
     let payload = Payload {
@@ -204,6 +233,7 @@ pub fn record(
         content_sha256: event.content_sha256.clone(),
         audit_seq: audit.map_or(0, |p| p.seq),
         audit_hash: audit.map_or_else(String::new, |p| hex::encode(p.hash)),
+        simulated_clock,
     };
     let bytes = serde_json::to_vec(&payload)
         .map_err(|e| StoreError::Engine(format!("encoding a receipt: {e}")))?;

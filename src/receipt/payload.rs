@@ -36,6 +36,10 @@ pub struct Payload {
     pub audit_seq: u64,
     /// The audit chain's hash (hex) after that entry: SHA-256 of the entry's stored bytes.
     pub audit_hash: String,
+    /// Present (and true) only when the server ran on a simulated clock (training): the
+    /// `event_time` is then not a real time, and the receipt proves no real event.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub simulated_clock: bool,
 }
 
 /// The canonical content hash: SHA-256 over the content message in protobuf binary with

@@ -24,6 +24,7 @@ fn payload() -> Payload {
         content_sha256: super::payload::content_sha256(b"content"),
         audit_seq: 7,
         audit_hash: "00".repeat(32),
+        simulated_clock: false,
     }
 }
 

@@ -148,10 +148,10 @@ impl Base {
             directory: self.directory.clone(),
             store,
             clock: self.clock.clone(),
-            deadlines: Arc::new(crate::deadlines::Deadlines::new(
-                self.rules.clone(),
-                feeds.clone(),
-            )),
+            deadlines: Arc::new(
+                crate::deadlines::Deadlines::new(self.rules.clone(), feeds.clone())
+                    .on_simulated_clock(self.clock.simulated().is_some()),
+            ),
             feeds,
             receipts: self.receipts.clone(),
             shutdown,
@@ -179,9 +179,12 @@ pub async fn serve_with_clock(
         );
     }
     let keys = Arc::new(keys);
-    let receipts = Arc::new(crate::receipt::Issuer::new(Arc::new(receipt_signer(
-        &config,
-    )?)));
+    let mut issuer = crate::receipt::Issuer::new(Arc::new(receipt_signer(&config)?))
+        .on_simulated_clock(clock.simulated().is_some());
+    if config.receipts_off_for_measurement {
+        issuer = issuer.off_for_measurement();
+    }
+    let receipts = Arc::new(issuer);
     let postgres = match config.store.engine {
         store::EngineKind::Postgres => {
             // The data lives in the database; the directory keeps the control socket.

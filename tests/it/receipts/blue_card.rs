@@ -56,6 +56,10 @@ async fn every_blue_card_event_returns_a_receipt_that_verifies_and_lists() {
     assert_eq!(submitted.counterparty.as_deref(), Some("zi-lazy"));
     assert_eq!(submitted.record_version, 1);
     assert_eq!(submitted.event_time, now.to_string());
+    assert!(
+        submitted.simulated_clock,
+        "a training server's receipts say so"
+    );
     assert_eq!(
         submitted.content_sha256,
         sha(req.content.as_ref().unwrap()),

@@ -62,6 +62,7 @@ async fn a_breach_and_its_resolution_carry_receipts_to_the_parties() {
         ("lacznik", Some("zi-lazy"))
     );
     assert_eq!(r.record_version, 1);
+    assert!(r.simulated_clock, "made on the test's simulated clock");
     assert_eq!(
         r.content_sha256,
         hex::encode(sha2::Sha256::digest(breach.encode_to_vec()))

@@ -30,6 +30,7 @@ fn sign_with(certs: &std::path::Path) -> String {
             content_sha256: "ab".repeat(32),
             audit_seq: 3,
             audit_hash: "cd".repeat(32),
+            simulated_clock: false,
         })
         .expect("sign")
 }
@@ -171,6 +172,8 @@ async fn every_assistance_event_returns_a_receipt_that_verifies_and_lists() {
     assert_eq!(p.counterparty.as_deref(), Some("kmp-torun"));
     assert_eq!(p.record_version, 1);
     assert!(p.audit_seq > 0 && p.audit_hash.len() == 64, "{p:?}");
+    assert!(!p.simulated_clock, "the real clock");
+    assert!(!payload_text(&submitted).contains("simulated_clock"));
     // The content hash, recomputed from what the centre sent.
     let sent = req.content.as_ref().unwrap().encode_to_vec();
     assert_eq!(p.content_sha256, hex::encode(sha2::Sha256::digest(&sent)));
