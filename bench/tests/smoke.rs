@@ -63,6 +63,12 @@ fn bench_smoke_run_reports_every_section() {
     rows("baseline", &[1, 16, 64]);
     rows("submit", &[1, 16, 64]);
     rows("card", &[64]);
+    rows("receipts_off", &[64]);
+    assert!(
+        v["receipts_cost_fraction"].is_number(),
+        "receipts' cost: {}",
+        v["receipts_cost_fraction"]
+    );
     for r in v["submit"]
         .as_array()
         .unwrap()
