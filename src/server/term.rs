@@ -87,6 +87,8 @@ pub(super) async fn run(
         store: app.store.clone(),
         directory: app.directory.clone(),
         deadlines: app.deadlines.clone(),
+        clock: app.clock.clone(),
+        recipients: app.recipients.clone(),
     }));
     #[cfg(unix)]
     tokio::spawn(crate::control::serve(
