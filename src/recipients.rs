@@ -43,12 +43,13 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// Listening at `now`: connected, or (for pulls, `grace`) seen within `grace`.
+    /// Listening at `now`: connected, or (pulls: a non-zero `grace`) seen within `grace`.
     pub fn listening(&self, now: Timestamp, grace: Duration) -> bool {
         self.open > 0
-            || self
-                .last_seen
-                .is_some_and(|t| now.duration_since(t).unsigned_abs() <= grace)
+            || (!grace.is_zero()
+                && self
+                    .last_seen
+                    .is_some_and(|t| now.duration_since(t).unsigned_abs() <= grace))
     }
 
     /// Seconds since it was last connected at `now`: 0 while connected, else since the

@@ -37,6 +37,9 @@ pub fn threshold(seconds_left: i64) -> Option<i64> {
 #[derive(Default)]
 pub struct ClientCerts {
     last: Mutex<BTreeMap<OrgId, Expiry>>,
+    /// Woken when an organisation presents a certificate not seen before, so its
+    /// warning (if due) comes at once rather than at the next hourly check.
+    changed: tokio::sync::Notify,
 }
 
 impl ClientCerts {
@@ -61,6 +64,7 @@ impl ClientCerts {
                 not_after,
             },
         );
+        self.changed.notify_one();
     }
 
     /// Every organisation's last certificate, by id.
@@ -194,7 +198,8 @@ impl CertWatch {
         }
     }
 
-    /// Checks at once and then every [`CHECK_EVERY`] until `stop`.
+    /// Checks at once, then every [`CHECK_EVERY`] and whenever an organisation presents
+    /// a new certificate, until `stop`.
     pub async fn run(self: Arc<Self>, mut stop: Shutdown) {
         loop {
             let watch = self.clone();
@@ -203,6 +208,7 @@ impl CertWatch {
             tokio::select! {
                 _ = stop.recv() => return,
                 _ = tokio::time::sleep(CHECK_EVERY) => {}
+                _ = self.clients.changed.notified() => {}
             }
         }
     }
