@@ -148,10 +148,13 @@ impl CertWatch {
     /// each item warns once at each threshold it reaches (a renewed certificate, with its
     /// new serial, starts afresh).
     pub fn due(&self, now: i64) -> Vec<(Expiry, i64)> {
-        let inv = self.inventory();
+        self.due_in(self.inventory().items, now)
+    }
+
+    fn due_in(&self, items: Vec<Expiry>, now: i64) -> Vec<(Expiry, i64)> {
         let mut warned = self.warned.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = Vec::new();
-        for e in inv.items {
+        for e in items {
             let Some(days) = threshold(e.seconds_left(now)) else {
                 continue;
             };
@@ -171,9 +174,14 @@ impl CertWatch {
         out
     }
 
-    /// Logs the warnings due at `now` (ids, dates and paths only).
+    /// Logs the warnings due at `now` (ids, dates and paths only), and every file that
+    /// cannot be read.
     pub fn warn(&self, now: i64) {
-        for (e, days) in self.due(now) {
+        let inv = self.inventory();
+        for p in &inv.problems {
+            tracing::error!(error = %p, "a certificate file cannot be read");
+        }
+        for (e, days) in self.due_in(inv.items, now) {
             let org = e.item.org().map(OrgId::as_str).unwrap_or_default();
             let left = e.days_left(now);
             let what = match e.item {
@@ -191,10 +199,6 @@ impl CertWatch {
                 "{what} within {days} day(s): {}; renew it (docs/OPERATIONS.md, \"Certificates\")",
                 e.describe(now)
             );
-        }
-        let inv = Inventory::read(&self.sources);
-        for p in inv.problems {
-            tracing::error!(error = %p, "a certificate file cannot be read");
         }
     }
 

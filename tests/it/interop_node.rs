@@ -117,7 +117,7 @@ async fn the_node_follower_acknowledges_and_resumes_from_its_saved_cursor() {
     let c = submit_request(&mut centre, normal(&new_id(), start)).await;
     let second = tokio::task::block_in_place(|| follow(&server, &cursor_file, 1));
     println!("--- second run\n{second}");
-    assert_eq!(event_ids(&second), [c.request_id.clone()]);
+    assert_eq!(event_ids(&second), std::slice::from_ref(&c.request_id));
     assert!(
         second.contains("  -> ASSISTANCE_REQUEST_STATE_RECEIVED"),
         "{second}"
