@@ -39,4 +39,6 @@ pub struct App {
     pub receipts: Arc<crate::receipt::Issuer>,
     /// Becomes `true` when the server shuts down, so streams end and let it drain.
     pub shutdown: crate::shutdown::Shutdown,
+    /// Who is listening: police streams and team pulls, for the recipients' metrics.
+    pub recipients: Arc<crate::recipients::Recipients>,
 }

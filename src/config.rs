@@ -389,6 +389,18 @@ impl Config {
             .map_err(|e| ConfigError::Invalid(e.to_string()))
     }
 
+    /// Every file whose expiry the operator is warned of (server, CA bundle, CRL,
+    /// receipt certificate), after applying the `dir` convention.
+    pub fn expiry_sources(&self) -> crate::pki::expiry::Sources {
+        let tls = self.tls_paths();
+        crate::pki::expiry::Sources {
+            ca: tls.ca,
+            cert: tls.cert,
+            crl: tls.crl,
+            receipts: self.receipt_paths().0,
+        }
+    }
+
     /// The receipt certificate and key after applying the `dir` convention.
     pub fn receipt_paths(&self) -> (PathBuf, PathBuf) {
         let t = &self.tls;

@@ -149,6 +149,12 @@ impl Follower {
         }
     }
 
+    /// The position it has reached: the last entry it returned, or the client's cursor
+    /// before the first (what the recipient already had).
+    pub fn position(&self) -> u64 {
+        self.after
+    }
+
     /// The next durable entry (sequence, stored bytes), waiting for one if need be.
     pub async fn next(&mut self) -> Option<Result<(u64, Vec<u8>), StoreError>> {
         loop {

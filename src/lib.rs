@@ -25,7 +25,9 @@
 //!   typed keys;
 //!   [`crypto`]: records with personal data are sealed before they reach it;
 //! - operations: [`backup`], [`retention`], [`offline`] (commands on a stopped data
-//!   directory), [`monitoring`] (Prometheus), [`report`] (the supervisors' breach report);
+//!   directory), [`monitoring`] (Prometheus: certificate expiry, recipients' state, the
+//!   scrape), [`recipients`] (who is listening: streams and pulls open, last seen, how far
+//!   delivered), [`report`] (the supervisors' breach report);
 //! - support: [`config`], [`cli`] (the `lacznik` command line), [`client`] (the gRPC
 //!   command-line client and the one mutual-TLS channel builder), [`pki`] (development
 //!   certificates), [`telemetry`] (logging), [`app`] (the state the services share).
@@ -55,6 +57,7 @@ pub mod offline;
 pub mod people;
 pub mod pki;
 pub mod receipt;
+pub mod recipients;
 pub mod report;
 pub mod retention;
 pub mod server;

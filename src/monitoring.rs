@@ -14,7 +14,20 @@
 //! - `lacznik_node_role{role="active"|"standby"}` (1 for the role the node has now);
 //! - `lacznik_node_lease_age_seconds` (PostgreSQL: since the database last confirmed the
 //!   active's session; under 1 s when healthy, NaN on a standby),
-//!   `lacznik_db_round_trip_seconds` (the last heartbeat's round trip).
+//!   `lacznik_db_round_trip_seconds` (the last heartbeat's round trip);
+//! - written at scrape time by lacznik itself ([`exposition`]: no stale series):
+//!   `lacznik_serving` (1 while this node serves: active, store healthy),
+//!   `lacznik_store_healthy` (on the active node), `lacznik_start_time_seconds`;
+//!   certificate expiry ([`certs`]): `lacznik_cert_expiry_timestamp_seconds{cert,serial}`,
+//!   `lacznik_crl_next_update_timestamp_seconds`,
+//!   `lacznik_client_cert_expiry_timestamp_seconds{org}`, `lacznik_cert_unreadable_files`;
+//!   the recipients' state ([`recipients`]): `lacznik_recipient_listening`,
+//!   `_last_seen_seconds`, `_undelivered`, `_undelivered_oldest_seconds`,
+//!   `_unacknowledged`, `_unacknowledged_oldest_seconds`, each `{recipient,kind}`.
+
+pub mod certs;
+pub mod exposition;
+pub mod recipients;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -43,6 +56,10 @@ pub struct Gauges {
     pub directory: Arc<Directory>,
     /// The rules whose open deadlines are counted (each shown, also at zero).
     pub deadlines: Arc<crate::deadlines::Deadlines>,
+    /// The clock the recipients' ages are measured by (the server's, maybe simulated).
+    pub clock: Arc<dyn crate::clock::Clock>,
+    /// Who is listening, and how far delivered.
+    pub recipients: Arc<crate::recipients::Recipients>,
 }
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
@@ -133,24 +150,68 @@ fn refresh(app: &Gauges) {
     }
 }
 
+/// The gauges lacznik writes itself at scrape time: whether this node serves, its
+/// store's health, its start, its certificates and, on the active node, the recipients.
+fn written(gauges: Option<&Gauges>, certs: &certs::CertWatch, started: i64) -> String {
+    let mut out = exposition::Exposition::default();
+    let healthy = gauges.map(|g| g.store.health().failure().is_none());
+    out.family(
+        "lacznik_serving",
+        "1 while this node serves lacznik's services (active, store healthy), 0 otherwise (standby, store failed, starting or stopping).",
+    );
+    out.sample(
+        "lacznik_serving",
+        &[],
+        f64::from(u8::from(healthy == Some(true))),
+    );
+    out.family(
+        "lacznik_store_healthy",
+        "On the active node: 1 while its store takes writes, 0 once a write or flush failed (the node then stops or steps down).",
+    );
+    if let Some(h) = healthy {
+        out.sample("lacznik_store_healthy", &[], f64::from(u8::from(h)));
+    }
+    out.family(
+        "lacznik_start_time_seconds",
+        "When this server process started (Unix seconds): repeated changes mean restarts.",
+    );
+    out.sample("lacznik_start_time_seconds", &[], started as f64);
+    certs.render(&mut out);
+    if let Some(g) = gauges {
+        recipients::render(g, &mut out);
+    }
+    out.finish()
+}
+
 /// Serves `GET /metrics` until shutdown (HTTP/1.1 by hyper, one request per connection):
 /// the scrape-time gauges are refreshed, then everything recorded is rendered in the
-/// Prometheus text format. Other paths are 404, other methods on `/metrics` 405.
+/// Prometheus text format, followed by what lacznik writes itself ([`written`]). Other
+/// paths are 404, other methods on `/metrics` 405.
 pub async fn serve(
     gauges: tokio::sync::watch::Receiver<Option<Gauges>>,
+    certs: Arc<certs::CertWatch>,
     listener: TcpListener,
     handle: PrometheusHandle,
     stop: Shutdown,
 ) {
+    let started = crate::pki::expiry::now_unix();
     let scrape = move || {
         let gauges = gauges.borrow().clone();
         let handle = handle.clone();
+        let certs = certs.clone();
         async move {
             refresh_node();
-            if let Some(gauges) = gauges {
-                let _ = tokio::task::spawn_blocking(move || refresh(&gauges)).await;
-            }
-            handle.render()
+            let text = tokio::task::spawn_blocking(move || {
+                if let Some(g) = &gauges {
+                    refresh(g);
+                }
+                written(gauges.as_ref(), &certs, started)
+            })
+            .await
+            .unwrap_or_default();
+            let mut body = handle.render();
+            body.push_str(&text);
+            body
         }
     };
     serve_http(listener, stop, scrape).await

@@ -26,6 +26,11 @@ pub(super) async fn pump(app: Arc<App>, org: String, follower: Follower, tx: Tx)
 
 async fn pump_events(app: &App, org: &str, mut follower: Follower, tx: &Tx) {
     let mut stop = app.shutdown.clone();
+    // Who is listening (the recipients' metrics): open now, and how far delivered.
+    let listening = org.parse().ok().map(|id| {
+        app.recipients
+            .listen(&id, follower.position(), app.clock.clone())
+    });
     loop {
         let next = tokio::select! {
             n = follower.next() => n,
@@ -56,6 +61,9 @@ async fn pump_events(app: &App, org: &str, mut follower: Follower, tx: &Tx) {
         tokio::select! {
             r = tx.send(Ok(msg)) => if r.is_err() { return },
             _ = stop.recv() => return,
+        }
+        if let Some(l) = &listening {
+            l.delivered(seq);
         }
         // Delivered: log who received which case (after the send, so delivery latency
         // does not wait for the audit flush).

@@ -56,6 +56,8 @@ pub async fn pull(
     if !pre.is_empty() {
         return Err(Error::InvalidArgument(pre));
     }
+    // Who is listening (the recipients' metrics): a pull in progress, how far delivered.
+    let listening = app.recipients.listen(&caller.id, after, app.clock.clone());
     let deadline = tokio::time::Instant::now() + wait.min(MAX_WAIT);
     let mut stop = app.shutdown.clone();
     loop {
@@ -82,6 +84,9 @@ pub async fn pull(
                         receipt,
                     });
                 }
+            }
+            if let Some(seq) = next {
+                listening.delivered(seq);
             }
             return Ok((out, next.map(|seq| feed::cursor(&app.store, seq))));
         }

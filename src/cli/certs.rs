@@ -1,5 +1,7 @@
 //! `lacznik certs init|issue|revoke`: development certificates, so that a test deployment
-//! or a demo needs no CA of its own. The work is in [`crate::pki`]; this prints what it did.
+//! or a demo needs no CA of its own; `lacznik certs status`: the days left of every
+//! certificate (and the CRL) of a certificate directory. The work is in [`crate::pki`];
+//! this prints what it did.
 
 use std::path::PathBuf;
 
@@ -43,6 +45,13 @@ pub(super) enum CertsCommand {
         #[arg(long, default_value_t = 825)]
         days: i64,
     },
+    /// Days left of every certificate of a certificate directory (CA, server, receipts,
+    /// each organisation's) and the CRL's next update; exit code 1 when one has run out.
+    Status {
+        /// Certificate directory.
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+    },
     /// Add an organisation's current certificate to `crl.pem`.
     Revoke {
         /// Organisation id.
@@ -84,6 +93,30 @@ pub(super) fn certs(config: Config, command: CertsCommand) -> anyhow::Result<()>
                 _ => pki::issue_receipts(&dir, days)?,
             };
             println!("issued {}", path.display());
+        }
+        CertsCommand::Status { dir } => {
+            let inventory = pki::expiry::Inventory::of_dir(&dir)?;
+            let now = pki::expiry::now_unix();
+            println!("certificates in {}:", dir.display());
+            print!("{}", pki::expiry::table(&inventory, now));
+            let expired = inventory
+                .items
+                .iter()
+                .filter(|e| e.seconds_left(now) < 0)
+                .count();
+            if expired > 0 {
+                anyhow::bail!(
+                    "{expired} certificate(s) or CRL(s) in {} have run out",
+                    dir.display()
+                );
+            }
+            if !inventory.problems.is_empty() {
+                anyhow::bail!(
+                    "{} file(s) in {} cannot be read",
+                    inventory.problems.len(),
+                    dir.display()
+                );
+            }
         }
         CertsCommand::Revoke { org, dir } => {
             let path = pki::revoke(&dir, &org)?;

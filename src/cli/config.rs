@@ -1,6 +1,6 @@
 //! `lacznik config check`: validate a configuration before deploying it, and print what a
-//! server started on it would serve (addresses, files, store, retention, organisations,
-//! the rules profile and the deadline rules).
+//! server started on it would serve (addresses, files, every certificate with its days
+//! left, store, retention, organisations, the rules profile and the deadline rules).
 
 use clap::Subcommand;
 
@@ -40,6 +40,12 @@ pub(super) fn config_check(config: Config) -> anyhow::Result<()> {
         println!("tls.crl      {}{state}", crl.display());
     }
     println!("dev_pki      {}", config.tls.dev_pki);
+    let now = crate::pki::expiry::now_unix();
+    let certificates = crate::pki::expiry::Inventory::read(&config.expiry_sources());
+    println!(
+        "certificates (days left by the real clock; the server warns 30, 7 and 1 days before):"
+    );
+    print!("{}", crate::pki::expiry::table(&certificates, now));
     println!("max_message  {} bytes", config.max_message_bytes);
     println!(
         "store        {} engine, {} MiB cache",

@@ -25,6 +25,7 @@ use time::{Duration, OffsetDateTime};
 use crate::directory::{Directory, OrgId};
 use crate::identity::ORG_URI_PREFIX;
 
+pub mod expiry;
 mod receipts;
 pub use receipts::{DOCUMENT_SIGNING_OID, issue_receipts, receipts_paths};
 

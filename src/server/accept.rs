@@ -15,6 +15,7 @@ use tokio_rustls::TlsAcceptor;
 use tonic::transport::server::Connected;
 
 use crate::identity::{self, IdentityError, Peer};
+use crate::monitoring::certs::ClientCerts;
 use crate::shutdown::Shutdown;
 use crate::tls::{self, TlsPaths};
 
@@ -76,10 +77,14 @@ pub(super) struct Limits {
     pub handshake_timeout: Duration,
 }
 
+/// Accepts until `stop`: each connection's handshake under the deadline, its
+/// organisation read from the client certificate, which is also noted in `clients` (the
+/// expiry of the last certificate each organisation presented).
 pub(super) async fn accept_loop(
     limits: Limits,
     listener: TcpListener,
     acceptor: Arc<RwLock<TlsAcceptor>>,
+    clients: Arc<ClientCerts>,
     conns: mpsc::Sender<Result<TlsConn, std::io::Error>>,
     mut stop: Shutdown,
 ) {
@@ -108,16 +113,21 @@ pub(super) async fn accept_loop(
             Err(p) => p.into_inner().clone(),
         };
         let conns = conns.clone();
+        let clients = clients.clone();
         tokio::spawn(async move {
             match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
                 Ok(Ok(stream)) => {
-                    let org = stream
+                    let leaf = stream
                         .get_ref()
                         .1
                         .peer_certificates()
-                        .and_then(|c| c.first())
+                        .and_then(|c| c.first());
+                    let org = leaf
                         .map(|der| identity::org_from_cert(der))
                         .unwrap_or(Err(IdentityError::NoCertificate));
+                    if let (Ok(org), Some(der)) = (&org, leaf) {
+                        clients.presented(org, der);
+                    }
                     let peer = Peer { addr, org };
                     let _ = conns
                         .send(Ok(TlsConn {

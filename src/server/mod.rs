@@ -137,6 +137,7 @@ pub(crate) struct Base {
     clock: Arc<dyn Clock>,
     keys: Arc<crate::crypto::KeyRing>,
     receipts: Arc<crate::receipt::Issuer>,
+    recipients: Arc<crate::recipients::Recipients>,
 }
 
 impl Base {
@@ -155,6 +156,7 @@ impl Base {
             feeds,
             receipts: self.receipts.clone(),
             shutdown,
+            recipients: self.recipients.clone(),
         }
     }
 }
@@ -216,6 +218,7 @@ pub async fn serve_with_clock(
         trigger.fire();
     });
     let node = node::Node::start(&config, listener, tls_paths, tls_config, &stop).await;
+    let recipients = Arc::new(crate::recipients::Recipients::new(clock.now()));
     let base = Base {
         config,
         directory,
@@ -223,6 +226,7 @@ pub async fn serve_with_clock(
         clock,
         keys,
         receipts,
+        recipients,
     };
     let Some(store) = embedded else {
         return roles::run(base, node, stop).await;

@@ -1,6 +1,6 @@
 //! What a node keeps for its whole life, whatever its role: the listener with its TLS
 //! handshakes and reloads, the queue of accepted connections each term serves from, and
-//! the metrics port. A node that steps down or takes over changes what answers on these,
+//! the metrics port and the watch over certificate expiry. A node that steps down or takes over changes what answers on these,
 //! never the port, so clients and Prometheus find it where it was.
 
 use std::sync::{Arc, RwLock};
@@ -16,6 +16,7 @@ use super::accept::{self, TlsConn};
 use crate::api::pb;
 use crate::config::Config;
 use crate::monitoring::Gauges;
+use crate::monitoring::certs::{CertWatch, ClientCerts};
 use crate::shutdown::Shutdown;
 use crate::tls::TlsPaths;
 
@@ -42,6 +43,11 @@ impl Node {
     ) -> Node {
         let local = listener.local_addr().ok();
         let acceptor = Arc::new(RwLock::new(TlsAcceptor::from(tls_config)));
+        // Certificate expiry: the files' and each organisation's last client certificate,
+        // warned of in the log and shown in the metrics.
+        let clients = Arc::new(ClientCerts::default());
+        let certs = CertWatch::new(config.expiry_sources(), clients.clone());
+        tokio::spawn(certs.clone().run(stop.clone()));
         let (conn_tx, conn_rx) = mpsc::channel::<Conn>(64);
         let limits = accept::Limits {
             max_connections: config.limits.max_connections,
@@ -51,6 +57,7 @@ impl Node {
             limits,
             listener,
             acceptor.clone(),
+            clients,
             conn_tx,
             stop.clone(),
         ));
@@ -64,7 +71,7 @@ impl Node {
         }
         let (gauges, scraped) = watch::channel(None);
         if config.metrics.enabled {
-            start_metrics(config, scraped, stop.clone()).await;
+            start_metrics(config, scraped, certs, stop.clone()).await;
         }
         Node {
             local,
@@ -89,7 +96,12 @@ impl Node {
     }
 }
 
-async fn start_metrics(config: &Config, scraped: watch::Receiver<Option<Gauges>>, stop: Shutdown) {
+async fn start_metrics(
+    config: &Config,
+    scraped: watch::Receiver<Option<Gauges>>,
+    certs: Arc<CertWatch>,
+    stop: Shutdown,
+) {
     match (
         crate::monitoring::handle(),
         TcpListener::bind(config.metrics.listen).await,
@@ -99,7 +111,9 @@ async fn start_metrics(config: &Config, scraped: watch::Receiver<Option<Gauges>>
                 .local_addr()
                 .map_or_else(|e| e.to_string(), |a| a.to_string());
             tracing::info!(%addr, "metrics on plain HTTP GET /metrics");
-            tokio::spawn(crate::monitoring::serve(scraped, listener, handle, stop));
+            tokio::spawn(crate::monitoring::serve(
+                scraped, certs, listener, handle, stop,
+            ));
         }
         (_, Err(e)) => {
             tracing::error!(error = %e, addr = %config.metrics.listen, "metrics listener unavailable")

@@ -83,10 +83,17 @@ pub(super) async fn run(
         every,
         term_stop.clone(),
     ));
+    // Every rule's breach counter exists from the start, at zero, so that the first breach
+    // of a rule shows as an increase (the LacznikBreachesRecorded alert).
+    for rule in app.deadlines.rules().iter() {
+        metrics::counter!("lacznik_breaches_total", "rule" => rule.id.clone()).increment(0);
+    }
     node.gauges.send_replace(Some(crate::monitoring::Gauges {
         store: app.store.clone(),
         directory: app.directory.clone(),
         deadlines: app.deadlines.clone(),
+        clock: app.clock.clone(),
+        recipients: app.recipients.clone(),
     }));
     #[cfg(unix)]
     tokio::spawn(crate::control::serve(

@@ -240,6 +240,17 @@ pub fn index_id(prefix: &[u8], key: &[u8]) -> Option<String> {
     read_var(rest).map(|(id, _)| id)
 }
 
+/// The police unit and the request id of a `REQUEST_UNRECEIVED` key (for the
+/// recipients' metrics).
+pub fn parse_unreceived(key: &[u8]) -> Option<(String, String)> {
+    if key.first() != Some(&REQUEST_UNRECEIVED) {
+        return None;
+    }
+    let (police, rest) = read_var(key.get(1..)?)?;
+    let (id, _) = read_var(rest)?;
+    Some((police, id))
+}
+
 /// The recipient a pending entry counts for (`CARD_PENDING` and `REQUEST_UNRECEIVED`
 /// keys both start with the recipient's id).
 pub fn pending_recipient(key: &[u8]) -> Option<String> {

@@ -11,6 +11,7 @@
 
 mod support;
 
+mod alerts;
 mod assistance;
 mod at_rest;
 mod audit_online;
@@ -27,6 +28,7 @@ mod disk_full;
 mod failover;
 mod identity;
 mod interop;
+mod interop_node;
 mod load;
 mod metrics;
 mod postgres;
