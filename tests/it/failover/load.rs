@@ -29,12 +29,17 @@ pub struct Seen {
     pub stop: AtomicBool,
 }
 
-/// Codes a node dying, pausing or stepping down can produce: retry elsewhere.
-fn transient(code: Code) -> bool {
-    matches!(
-        code,
-        Code::Unavailable | Code::Unknown | Code::Cancelled | Code::DeadlineExceeded
-    )
+/// What a node dying, pausing or stepping down can produce: retry elsewhere. A node that
+/// steps down closes its connections with an HTTP/2 GOAWAY; a call caught in it fails in
+/// the client's transport, which tonic reports as INTERNAL "h2 protocol error" (never
+/// answered by the server, so the same submission is retried). Any other INTERNAL is the
+/// server's and stays an anomaly.
+fn transient(status: &tonic::Status) -> bool {
+    match status.code() {
+        Code::Unavailable | Code::Unknown | Code::Cancelled | Code::DeadlineExceeded => true,
+        Code::Internal => status.message().contains("h2 protocol error"),
+        _ => false,
+    }
 }
 
 async fn connect(addr: SocketAddr, tls: &TlsClient) -> Option<tonic::transport::Channel> {
@@ -75,7 +80,7 @@ pub async fn submitter(addrs: Vec<SocketAddr>, tls: TlsClient, visit: Timestamp,
                         .push(req.request_id.clone());
                     break;
                 }
-                Ok(Err(s)) if !transient(s.code()) => {
+                Ok(Err(s)) if !transient(&s) => {
                     seen.anomalies
                         .lock()
                         .unwrap()
