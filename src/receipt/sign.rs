@@ -1,6 +1,8 @@
 //! The server's receipt signer: the Ed25519 key of `receipts.key` and the chain of
 //! `receipts.pem`, which every receipt carries in its `x5c` header so that it stays
-//! verifiable after the key is rotated.
+//! verifiable after the key is rotated. The root CA of that file is left out of `x5c`: a
+//! verifier trusts the CA it holds, never one a receipt brings, so the root would only make
+//! every receipt ~0.8 KB longer (intermediates, if any, stay).
 
 use std::path::Path;
 
@@ -28,7 +30,8 @@ pub const CONTENT_TYPE: &str = "application/vnd.lacznik.receipt+json";
 /// Signs receipts; cheap to share (`Arc`), signing is deterministic (Ed25519).
 pub struct Signer {
     key: Ed25519KeyPair,
-    /// The chain, leaf first, as `x5c` wants it: standard base64 of each DER certificate.
+    /// The chain, leaf first, as `x5c` wants it (standard base64 of each DER certificate),
+    /// without the root.
     x5c: Vec<String>,
     /// The protected header, base64url-encoded once (it is the same for every payload).
     header_b64: String,
@@ -56,7 +59,12 @@ impl Signer {
             .map_err(|e| ReceiptError::Key(format!("key: {e}")))?;
         let key = Ed25519KeyPair::from_pkcs8_maybe_unchecked(key.secret_pkcs8_der())
             .map_err(|e| ReceiptError::Key(format!("not an Ed25519 PKCS#8 key: {e}")))?;
-        let x5c: Vec<String> = chain.iter().map(|c| STANDARD.encode(c.as_ref())).collect();
+        let x5c: Vec<String> = chain
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| *i == 0 || !super::verify::self_issued(c))
+            .map(|(_, c)| STANDARD.encode(c.as_ref()))
+            .collect();
         let header = serde_json::to_vec(&Header {
             alg: "EdDSA",
             typ: "JOSE",

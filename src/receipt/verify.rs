@@ -184,7 +184,8 @@ fn check_chain(
     })
 }
 
-fn self_issued(der: &CertificateDer<'_>) -> bool {
+/// A root (issuer = subject): trusted from the CA file, never from a receipt.
+pub(super) fn self_issued(der: &CertificateDer<'_>) -> bool {
     x509_parser::parse_x509_certificate(der)
         .map(|(_, c)| c.subject() == c.issuer())
         .unwrap_or(false)
