@@ -76,6 +76,16 @@ pub(super) struct Limits {
     pub handshake_timeout: Duration,
 }
 
+impl Limits {
+    /// The accept loop's limits, as the configuration's `[limits]` sets them.
+    pub fn of(config: &crate::config::Config) -> Limits {
+        Limits {
+            max_connections: config.limits.max_connections,
+            handshake_timeout: Duration::from_secs(config.limits.handshake_timeout_secs.max(1)),
+        }
+    }
+}
+
 pub(super) async fn accept_loop(
     limits: Limits,
     listener: TcpListener,

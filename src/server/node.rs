@@ -43,12 +43,8 @@ impl Node {
         let local = listener.local_addr().ok();
         let acceptor = Arc::new(RwLock::new(TlsAcceptor::from(tls_config)));
         let (conn_tx, conn_rx) = mpsc::channel::<Conn>(64);
-        let limits = accept::Limits {
-            max_connections: config.limits.max_connections,
-            handshake_timeout: Duration::from_secs(config.limits.handshake_timeout_secs.max(1)),
-        };
         tokio::spawn(accept::accept_loop(
-            limits,
+            accept::Limits::of(config),
             listener,
             acceptor.clone(),
             conn_tx,
