@@ -41,8 +41,9 @@ use super::load::{self, Measured, Rpc};
 use super::requests;
 
 /// One submission exactly as the submit phase makes it (same template, fresh id), sent to
-/// the real server: its answer is what the echo services give back, byte for byte the size
-/// of the real one (ids and times have fixed encoded sizes).
+/// the real server: the echo services give this very answer back, so their answers are the
+/// real server's bytes (its size goes to `meta.submit_answer_bytes`; the real answers of
+/// the submit phase differ from it by a byte or two of varint-encoded times at most).
 pub async fn real_answer(ep: &Endpoint) -> Result<pb::SubmitAssistanceRequestResponse> {
     let ch = ep.channel(Rpc::Submit.org()).await?;
     let mut req = requests::normal("", requests::visit_start(Timestamp::now()));
