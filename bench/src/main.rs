@@ -11,6 +11,7 @@
 mod delivery;
 mod env;
 mod host;
+mod limit;
 mod load;
 mod pg;
 mod print;
@@ -57,7 +58,7 @@ struct Args {
     #[arg(long)]
     scale_dir: Option<PathBuf>,
     /// Run only these parts (for working on one of them): `load` (baseline, delivery,
-    /// submissions), `sweep`, `scale`. The JSON then lacks the others.
+    /// submissions, the echo limits), `sweep`, `scale`. The JSON then lacks the others.
     #[arg(long, value_delimiter = ',')]
     only: Vec<Part>,
     /// Submissions per second during the delivery phase.
@@ -272,7 +273,8 @@ fn run(args: Args) -> Result<()> {
 }
 
 /// Baseline, delivery, submissions and Blue Cards on one fresh server (on postgres: on a
-/// fresh database of the run's cluster, `bench_main`).
+/// fresh database of the run's cluster, `bench_main`), submissions without receipts on
+/// another, then the echo and durable echo limits (`limit.rs`).
 fn load_phases(
     client: &tokio::runtime::Runtime,
     root: &Path,
@@ -291,6 +293,9 @@ fn load_phases(
     client.block_on(env::first_health_ok(&ep, server.started))?;
     client.block_on(load::check_once(&ep, Rpc::Submit))?;
     client.block_on(load::check_once(&ep, Rpc::Card))?;
+    // The real answer to the submit phase's request: what the limit phases answer with.
+    let answer = client.block_on(limit::real_answer(&ep))?;
+    r.answer_bytes = answer.encoded_len();
     let phase = |rpc: Rpc, n: usize| -> Result<load::Measured> {
         let m = client.block_on(load::closed_loop(&ep, rpc, n, warmup, window, || {}))?;
         eprintln!(
@@ -352,17 +357,37 @@ fn load_phases(
         m.errors
     );
     server.stop(client)?;
-    r.rows.push(Row::phase(
-        "receipts_off",
-        "submit, no receipts (comparison)",
-        64,
-        &m,
-        None,
-    ));
+    // The limit: the same bytes over the same mTLS stack, durable with group commit, and
+    // nothing else (README, "Benchmark"); run with no lacznik server left in the process.
+    let echo_config = env::config(root, root.join("limit").join("data"));
+    let limits = limit::measure(
+        client,
+        root,
+        &echo_config,
+        &answer,
+        &concurrencies,
+        warmup,
+        window,
+    )?;
+    let limit = |n: usize| {
+        limits
+            .durable
+            .iter()
+            .find(|(c, _)| *c == n)
+            .map(|(_, m)| m.throughput())
+    };
 
     for (n, m) in &baselines {
         r.rows
             .push(Row::phase("baseline", "health check", *n, m, None));
+    }
+    for (n, m) in &limits.echo {
+        r.rows
+            .push(Row::phase("echo", "echo (limit, no store)", *n, m, None));
+    }
+    for (n, m) in &limits.durable {
+        let name = "durable echo (limit)";
+        r.rows.push(Row::phase("durable_echo", name, *n, m, None));
     }
     let base = |n: usize| {
         baselines
@@ -371,21 +396,16 @@ fn load_phases(
             .map(|(_, m)| m.throughput())
     };
     for (n, m) in &submits {
-        r.rows.push(Row::phase(
-            "submit",
-            "submit assistance request",
-            *n,
-            m,
-            base(*n),
-        ));
+        r.rows.push(
+            Row::phase("submit", "submit assistance request", *n, m, base(*n))
+                .with_limit(limit(*n)),
+        );
     }
-    r.rows.push(Row::phase(
-        "card",
-        "submit Blue Card A",
-        64,
-        &card,
-        base(64),
-    ));
+    r.rows
+        .push(Row::phase("card", "submit Blue Card A", 64, &card, base(64)).with_limit(limit(64)));
+    let name = "submit, no receipts (comparison)";
+    r.rows
+        .push(Row::phase("receipts_off", name, 64, &m, None).with_limit(limit(64)));
     r.delivery = Some(d);
 
     Ok(())

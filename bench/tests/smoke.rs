@@ -1,5 +1,6 @@
 //! The benchmark must not rot: run `lacznik-bench --smoke` (a few seconds, a store of
-//! 10,000) and check that every section of its JSON is there with positive figures. The
+//! 10,000) and check that every section of its JSON is there with positive figures,
+//! including the limit (echo, durable echo, `ratio_to_limit`). The
 //! targets themselves are not checked here (a debug build on a busy CI machine is not the
 //! place to judge them); README "Benchmark" has the figures of a real run.
 
@@ -56,11 +57,46 @@ fn rows(v: &Value, section: &str, concurrencies: &[u64]) {
     }
 }
 
+/// The limit: echo and durable echo answered with the real answer's size, and every submit
+/// and card row's ratio to the durable echo beside its ratio to the health check.
+fn limits(v: &Value) {
+    positive(&v["meta"]["submit_answer_bytes"], "the real answer's size");
+    for r in v["submit"]
+        .as_array()
+        .expect("submit")
+        .iter()
+        .chain(v["card"].as_array().expect("card"))
+    {
+        positive(&r["ratio_to_baseline"], "ratio to baseline");
+        positive(&r["ratio_to_limit"], "ratio to limit");
+    }
+    for section in ["baseline", "echo", "durable_echo"] {
+        for r in v[section].as_array().expect("rows") {
+            assert!(r["ratio_to_limit"].is_null(), "{section}: {r}");
+        }
+    }
+    let names: Vec<&str> = v["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    for name in [
+        "submit throughput vs limit, 64 clients",
+        "Blue Card throughput vs limit, 64 clients",
+        "submit p50, 1 client, vs limit",
+    ] {
+        assert!(names.contains(&name), "target {name:?} missing: {names:?}");
+    }
+}
+
 #[test]
 fn bench_smoke_run_reports_every_section() {
     let v = run_smoke(&[]);
     let rows = |section: &str, concurrencies: &[u64]| rows(&v, section, concurrencies);
     rows("baseline", &[1, 16, 64]);
+    rows("echo", &[1, 16, 64]);
+    rows("durable_echo", &[1, 16, 64]);
     rows("submit", &[1, 16, 64]);
     rows("card", &[64]);
     rows("receipts_off", &[64]);
@@ -69,14 +105,7 @@ fn bench_smoke_run_reports_every_section() {
         "receipts' cost: {}",
         v["receipts_cost_fraction"]
     );
-    for r in v["submit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .chain(v["card"].as_array().unwrap())
-    {
-        positive(&r["ratio_to_baseline"], "ratio to baseline");
-    }
+    limits(&v);
 
     let d = &v["delivery"];
     positive(&d["throughput_per_s"], "delivery throughput");
@@ -120,8 +149,10 @@ fn bench_smoke_run_reports_every_section() {
 #[test]
 fn bench_smoke_postgres_reports_the_submit_rows() {
     let v = run_smoke(&["--engine", "postgres", "--skip-scale", "--only", "load"]);
+    rows(&v, "durable_echo", &[1, 16, 64]);
     rows(&v, "submit", &[1, 16, 64]);
     rows(&v, "card", &[64]);
+    limits(&v);
     let m = &v["meta"]["machine"];
     assert_eq!(m["store_engine"], "postgres");
     let pg = &m["postgres"];

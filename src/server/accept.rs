@@ -77,6 +77,16 @@ pub(super) struct Limits {
     pub handshake_timeout: Duration,
 }
 
+impl Limits {
+    /// The accept loop's limits, as the configuration's `[limits]` sets them.
+    pub fn of(config: &crate::config::Config) -> Limits {
+        Limits {
+            max_connections: config.limits.max_connections,
+            handshake_timeout: Duration::from_secs(config.limits.handshake_timeout_secs.max(1)),
+        }
+    }
+}
+
 /// Accepts until `stop`: each connection's handshake under the deadline, its
 /// organisation read from the client certificate, which is also noted in `clients` (the
 /// expiry of the last certificate each organisation presented).

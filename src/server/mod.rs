@@ -19,6 +19,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 pub use accept::TlsConn;
+pub use term::transport;
 
 use crate::app::App;
 use crate::clock::{Clock, SystemClock};
@@ -245,6 +246,33 @@ pub async fn serve_with_clock(
             Err(ServeError::StoreFailed(failure))
         }
     }
+}
+
+/// The connections of `listener` that pass the mutual-TLS handshake, each with the
+/// organisation its certificate names, accepted exactly as a node accepts them (the
+/// connection limit and handshake deadline of `[limits]`, `tls_config` from
+/// [`tls::server_config`]), until `stop`; the TLS files are not reloaded. Public so that
+/// the benchmark's limit service (`bench/src/limit.rs`) is measured over lacznik's own
+/// accept path instead of a copy of it.
+pub fn accept_tls(
+    config: &Config,
+    listener: TcpListener,
+    tls_config: Arc<rustls::ServerConfig>,
+    stop: crate::shutdown::Shutdown,
+) -> impl futures::Stream<Item = Result<TlsConn, std::io::Error>> + Send + 'static {
+    let acceptor = Arc::new(std::sync::RwLock::new(tokio_rustls::TlsAcceptor::from(
+        tls_config,
+    )));
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(accept::accept_loop(
+        accept::Limits::of(config),
+        listener,
+        acceptor,
+        Arc::new(Default::default()),
+        tx,
+        stop,
+    ));
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) })
 }
 
 /// Fully qualified names of lacznik's services, as health and reflection know them.

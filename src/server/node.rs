@@ -49,12 +49,8 @@ impl Node {
         let certs = CertWatch::new(config.expiry_sources(), clients.clone());
         tokio::spawn(certs.clone().run(stop.clone()));
         let (conn_tx, conn_rx) = mpsc::channel::<Conn>(64);
-        let limits = accept::Limits {
-            max_connections: config.limits.max_connections,
-            handshake_timeout: Duration::from_secs(config.limits.handshake_timeout_secs.max(1)),
-        };
         tokio::spawn(accept::accept_loop(
-            limits,
+            accept::Limits::of(config),
             listener,
             acceptor.clone(),
             clients,

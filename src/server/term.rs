@@ -28,6 +28,19 @@ pub(super) enum TermEnd {
     StoreFailed(store::Failure),
 }
 
+/// The tonic server every term serves with, before lacznik's layers and services: HTTP/2
+/// keepalive, the per-connection in-flight limit, the concurrent streams and the request
+/// timeout of `[limits]`. Public so that the benchmark's limit service
+/// (`bench/src/limit.rs`) runs over exactly these settings instead of a copy of them.
+pub fn transport(limits: &crate::config::LimitsSection) -> tonic::transport::Server {
+    tonic::transport::Server::builder()
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .concurrency_limit_per_connection(limits.per_connection_in_flight.max(1))
+        .max_concurrent_streams(Some(limits.max_concurrent_streams.max(1)))
+        .timeout(Duration::from_secs(limits.request_timeout_secs.max(1)))
+}
+
 /// Serves `app` until `stop` (the node's) or a store failure; `term` is the trigger the
 /// app's streams listen to (`app.shutdown`), fired when the term ends either way.
 pub(super) async fn run(
@@ -126,12 +139,7 @@ pub(super) async fn run(
     }
     let mut server_stop = term_stop.clone();
     let limits = &app.config.limits;
-    let serving = tonic::transport::Server::builder()
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
-        .concurrency_limit_per_connection(limits.per_connection_in_flight.max(1))
-        .max_concurrent_streams(Some(limits.max_concurrent_streams.max(1)))
-        .timeout(Duration::from_secs(limits.request_timeout_secs.max(1)))
+    let serving = transport(limits)
         .layer(CallLayer::new(CallState {
             directory: app.directory.clone(),
             limiter: OrgLimiter::new(limits.per_org_in_flight),
