@@ -15,6 +15,7 @@ mod limit;
 mod load;
 mod pg;
 mod print;
+mod receipts_cost;
 mod report;
 mod requests;
 mod scale;
@@ -330,33 +331,8 @@ fn load_phases(
     }
     let card = phase(Rpc::Card, 64)?;
     server.stop(client)?;
-    // The same submissions on a server that makes no receipts (a fresh store of the same
-    // engine): what receipts cost, measured in this run (README, "Receipts and evidence").
-    let mut config = env::config(root, root.join("no-receipts").join("data"));
-    if let Some(pg) = pg {
-        config.store.postgres.url = Some(pg.database("no_receipts")?);
-    }
-    config.receipts_off_for_measurement = true;
-    let server = Server::start(config)?;
-    let ep = Endpoint::new(root, server.addr)?;
-    client.block_on(env::first_health_ok(&ep, server.started))?;
-    client.block_on(load::check_once(&ep, Rpc::Submit))?;
-    let m = client.block_on(load::closed_loop(
-        &ep,
-        Rpc::Submit,
-        64,
-        warmup,
-        window,
-        || {},
-    ))?;
-    eprintln!(
-        "Submit   c=64  {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}  (receipts off)",
-        m.throughput(),
-        m.ms(0.5),
-        m.ms(0.99),
-        m.errors
-    );
-    server.stop(client)?;
+    let (with_receipts, m, rounds) = receipts_cost::measure(client, root, pg, warmup, window)?;
+    r.receipts_rounds = rounds;
     // The limit: the same bytes over the same mTLS stack, durable with group commit, and
     // nothing else (README, "Benchmark"); run with no lacznik server left in the process.
     let echo_config = env::config(root, root.join("limit").join("data"));
@@ -403,7 +379,10 @@ fn load_phases(
     }
     r.rows
         .push(Row::phase("card", "submit Blue Card A", 64, &card, base(64)).with_limit(limit(64)));
-    let name = "submit, no receipts (comparison)";
+    let name = "submit, fresh store, receipts on";
+    r.rows
+        .push(Row::phase("receipts_on", name, 64, &with_receipts, None).with_limit(limit(64)));
+    let name = "submit, fresh store, no receipts";
     r.rows
         .push(Row::phase("receipts_off", name, 64, &m, None).with_limit(limit(64)));
     r.delivery = Some(d);

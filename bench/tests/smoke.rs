@@ -99,6 +99,7 @@ fn bench_smoke_run_reports_every_section() {
     rows("durable_echo", &[1, 16, 64]);
     rows("submit", &[1, 16, 64]);
     rows("card", &[64]);
+    rows("receipts_on", &[64]);
     rows("receipts_off", &[64]);
     assert!(
         v["receipts_cost_fraction"].is_number(),

@@ -1,0 +1,66 @@
+//! What receipts cost: submissions at 64 clients on servers that differ only in whether
+//! they make receipts, each on a fresh store of the run's engine, alternating on, off, on,
+//! off. Fresh, because the main server's store has grown through the earlier phases and a
+//! larger store is slower on its own; alternating twice, because on two shared cores one
+//! pair of windows differs by more than receipts cost (README, "Receipts and evidence").
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::env::{self, Endpoint, Server};
+use super::load::{self, Measured, Rpc};
+use super::pg;
+
+/// Submit at 64 clients with receipts, then without, twice: the last pair's measurements
+/// and every round's `(with, without)` throughput.
+#[allow(clippy::type_complexity)]
+pub fn measure(
+    client: &tokio::runtime::Runtime,
+    root: &Path,
+    pg: Option<&pg::Postgres>,
+    warmup: Duration,
+    window: Duration,
+) -> Result<(Measured, Measured, Vec<(f64, f64)>)> {
+    let run = |receipts: bool, round: usize| -> Result<Measured> {
+        let name = format!("receipts_{}_{round}", if receipts { "on" } else { "off" });
+        let name = name.as_str();
+        let mut config = env::config(root, root.join(name).join("data"));
+        if let Some(pg) = pg {
+            config.store.postgres.url = Some(pg.database(name)?);
+        }
+        config.receipts_off_for_measurement = !receipts;
+        let server = Server::start(config)?;
+        let ep = Endpoint::new(root, server.addr)?;
+        client.block_on(env::first_health_ok(&ep, server.started))?;
+        client.block_on(load::check_once(&ep, Rpc::Submit))?;
+        let m = client.block_on(load::closed_loop(
+            &ep,
+            Rpc::Submit,
+            64,
+            warmup,
+            window,
+            || {},
+        ))?;
+        eprintln!(
+            "Submit   c=64  {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}  (fresh store, receipts {})",
+            m.throughput(),
+            m.ms(0.5),
+            m.ms(0.99),
+            m.errors,
+            if receipts { "on" } else { "off" }
+        );
+        server.stop(client)?;
+        Ok(m)
+    };
+    let mut rounds = Vec::new();
+    let mut last = None;
+    for round in 0..2 {
+        let (on, off) = (run(true, round)?, run(false, round)?);
+        rounds.push((on.throughput(), off.throughput()));
+        last = Some((on, off));
+    }
+    let (on, off) = last.expect("two rounds ran");
+    Ok((on, off, rounds))
+}
