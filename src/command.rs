@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::deadlines::Deadlines;
 use crate::error::Error;
 use crate::feed::Feeds;
-use crate::store::Txn;
+use crate::store::{StoreError, Txn};
 
 /// What a command needs beside its transaction and the time: the deadline engine (clocks
 /// start and stop with the case's events) and the feeds (events for streams and pulls).
@@ -96,4 +96,50 @@ where
             )))
         })?;
     Ok((out, receipts))
+}
+
+/// How [`execute_receipted`] finds the record a command is about: its case id, and the
+/// store key the command writes when it changes the record.
+pub type RecordOf<T> = (fn(&T) -> String, fn(&str) -> Result<Vec<u8>, StoreError>);
+
+/// [`execute_with_receipts`] for a command on one record with one receipt of `kind`: the
+/// receipt `event` describes is made only when the command wrote the record (`record`), so
+/// a repeated call that changed nothing makes none and gets back the newest receipt of
+/// `kind` of the case (the one of the call that did). Every case kind's change goes through
+/// here, so that rule lives once.
+pub async fn execute_receipted<T, F, I, E>(
+    app: &App,
+    command: F,
+    ids: I,
+    record: RecordOf<T>,
+    (kind, event): (&'static str, E),
+) -> Result<(T, Option<String>), Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&Ctx, &mut Txn<'_>, Timestamp) -> Result<T, Error> + Send + 'static,
+    I: FnOnce(&T) -> Vec<String> + Send + 'static,
+    E: FnOnce(&T) -> Option<crate::receipt::Event> + Send + 'static,
+{
+    let (case_of, key_of) = record;
+    let ((out, _), receipts) = execute_with_receipts(
+        app,
+        move |c, txn, now| {
+            let out = command(c, txn, now)?;
+            let changed = txn.has_written(&key_of(&case_of(&out))?);
+            Ok((out, changed))
+        },
+        move |(out, _): &(T, bool)| ids(out),
+        move |(out, changed): &(T, bool)| match changed {
+            true => event(out).into_iter().collect(),
+            false => Vec::new(),
+        },
+    )
+    .await?;
+    let receipt = match receipts.into_iter().next() {
+        Some(r) => Some(r),
+        None => app
+            .receipts
+            .latest_of_kind(&app.store, &case_of(&out), kind)?,
+    };
+    Ok((out, receipt))
 }

@@ -43,13 +43,12 @@ pub fn detailed(app: &App, record: AssistanceRecord) -> Result<Detailed, Error> 
     })
 }
 
-/// Runs a command on request `id` by `actor` (audited in its own batch) with a receipt of
-/// `event` when the command changed the record (a repeated call changes nothing and gets
-/// none), then reads its view. `content_sha256` is the content hash when the caller knows
-/// the content before the command (a submission), so the single writer does not compute it.
+/// Runs a command by `actor` (audited in its own batch) with a receipt of `event` when the
+/// command changed the record (a repeated call gets the first one's), then reads its view.
+/// `content_sha256` is the content hash when the caller knows the content before the
+/// command (a submission), so the single writer does not compute it.
 async fn run<F>(
     app: &App,
-    id: String,
     actor: OrgId,
     event: (&'static str, Option<String>),
     command: F,
@@ -63,46 +62,36 @@ where
         + Send
         + 'static,
 {
-    let (event, content_sha256) = event;
-    let (r, receipts) = command::execute_with_receipts(
+    let (kind, content_sha256) = event;
+    let (r, receipt) = command::execute_receipted(
         app,
-        move |c, txn, now| {
-            let after = command(c, txn, now)?;
-            let changed = txn.has_written(&crate::store::keys::request(&id)?);
-            Ok((after, changed))
-        },
-        |(r, _): &(AssistanceRecord, bool)| vec![r.request_id.clone()],
-        move |(r, changed): &(AssistanceRecord, bool)| {
-            if !changed {
-                return Vec::new();
-            }
+        command,
+        |r: &AssistanceRecord| vec![r.request_id.clone()],
+        (
+            |r: &AssistanceRecord| r.request_id.clone(),
+            crate::store::keys::request,
+        ),
+        (kind, move |r: &AssistanceRecord| {
             let counterparty = if actor == r.centre {
                 &r.police_unit
             } else {
                 &r.centre
             };
-            vec![crate::receipt::Event {
-                kind: event,
+            Some(crate::receipt::Event {
+                kind,
                 case_kind: "assistance_request",
                 case_id: r.request_id.clone(),
                 record_version: r.history.len() as u64,
                 actor: actor.to_string(),
                 counterparty: Some(counterparty.to_string()),
                 content_sha256: content_sha256
-                    .clone()
                     .unwrap_or_else(|| crate::receipt::ContentDigest::content_sha256(&r.content)),
                 kept_with: None,
-            }]
-        },
+            })
+        }),
     )
     .await?;
-    let receipt = match receipts.into_iter().next() {
-        Some(r) => Some(r),
-        None => app
-            .receipts
-            .latest_of_kind(&app.store, &r.0.request_id, event)?,
-    };
-    let mut d = detailed(app, r.0)?;
+    let mut d = detailed(app, r)?;
     d.receipt = receipt;
     Ok(d)
 }
@@ -119,11 +108,9 @@ pub async fn submit(
     let (submission, police) =
         validate::submission(raw, pre, app.clock.now(), caller, &app.directory)?;
     let centre = caller.id.clone();
-    let id = submission.request_id.clone();
     let hash = crate::receipt::ContentDigest::content_sha256(&submission.content);
     run(
         app,
-        id,
         centre.clone(),
         ("assistance_request.submitted", Some(hash)),
         move |c, txn, now| commands::submit(c, txn, &centre, submission, police, now),
@@ -155,10 +142,8 @@ pub fn list(
 pub async fn amend(app: &App, caller: &Organization, a: Amendment) -> Result<Detailed, Error> {
     let centre = caller.clone();
     let directory = app.directory.clone();
-    let id = a.request_id.clone();
     run(
         app,
-        id,
         caller.id.clone(),
         ("assistance_request.amended", None),
         move |c, txn, now| amend::amend(c, txn, &centre, &directory, a, now),
@@ -176,7 +161,6 @@ pub async fn cancel(
     let centre = caller.clone();
     run(
         app,
-        id.clone(),
         caller.clone(),
         ("assistance_request.cancelled", None),
         move |c, txn, now| commands::cancel(c, txn, &centre, &id, &reason, now),
@@ -200,7 +184,6 @@ pub async fn confirm(
     };
     run(
         app,
-        id.clone(),
         caller.clone(),
         ("assistance_request.written_confirmation", None),
         move |c, txn, now| commands::confirm(c, txn, &centre, &id, confirmation, now),
@@ -221,13 +204,9 @@ pub async fn acknowledge(
         Ack::Accepted(_) => "assistance_request.accepted",
         Ack::Declined(_) => "assistance_request.declined",
     };
-    run(
-        app,
-        id.clone(),
-        caller.clone(),
-        (event, None),
-        move |c, txn, now| commands::acknowledge(c, txn, &police, &id, ack, now),
-    )
+    run(app, caller.clone(), (event, None), move |c, txn, now| {
+        commands::acknowledge(c, txn, &police, &id, ack, now)
+    })
     .await
 }
 
@@ -242,7 +221,6 @@ pub async fn file_note(
     let police = caller.clone();
     run(
         app,
-        id.clone(),
         caller.clone(),
         ("assistance_request.service_note", None),
         move |c, txn, now| commands::file_note(c, txn, &police, &id, note, pre, now),

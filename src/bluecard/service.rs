@@ -102,28 +102,21 @@ where
         + Send
         + 'static,
 {
-    let ((card, _), receipts) = command::execute_with_receipts(
+    let (card, receipt) = command::execute_receipted(
         app,
-        move |c, txn, now| {
-            let card = f(c, txn, now)?;
-            let changed = txn.has_written(&crate::store::keys::card(&card.card_id)?);
-            Ok((card, changed))
-        },
-        |(c, _): &(CardRecord, bool)| vec![c.card_id.clone(), c.procedure_id.clone()],
-        move |(c, changed): &(CardRecord, bool)| {
-            changed
-                .then(|| receipts::card_event(event, c, &actor, form_sha256.as_deref()))
-                .into_iter()
-                .collect()
-        },
+        f,
+        |c: &CardRecord| vec![c.card_id.clone(), c.procedure_id.clone()],
+        (|c: &CardRecord| c.card_id.clone(), crate::store::keys::card),
+        (event.kind(), move |c: &CardRecord| {
+            Some(receipts::card_event(
+                event,
+                c,
+                &actor,
+                form_sha256.as_deref(),
+            ))
+        }),
     )
     .await?;
-    let receipt = match receipts.into_iter().next() {
-        Some(r) => Some(r),
-        None => app
-            .receipts
-            .latest_of_kind(&app.store, &card.card_id, event.kind())?,
-    };
     let mut d = detailed(app, card)?;
     d.receipt = receipt;
     Ok(d)
@@ -145,29 +138,19 @@ where
         + Send
         + 'static,
 {
-    let ((p, _), receipts) = command::execute_with_receipts(
+    let (p, receipt) = command::execute_receipted(
         app,
-        move |c, txn, now| {
-            let p = f(c, txn, now)?;
-            let changed = txn.has_written(&crate::store::keys::procedure(&p.procedure_id)?);
-            Ok((p, changed))
-        },
-        |(p, _): &(ProcedureRecord, bool)| vec![p.procedure_id.clone()],
-        move |(p, changed): &(ProcedureRecord, bool)| {
-            changed
-                .then(|| receipts::procedure_event(event, p))
-                .flatten()
-                .into_iter()
-                .collect()
-        },
+        f,
+        |p: &ProcedureRecord| vec![p.procedure_id.clone()],
+        (
+            |p: &ProcedureRecord| p.procedure_id.clone(),
+            crate::store::keys::procedure,
+        ),
+        (event.kind(), move |p: &ProcedureRecord| {
+            receipts::procedure_event(event, p)
+        }),
     )
     .await?;
-    let receipt = match receipts.into_iter().next() {
-        Some(r) => Some(r),
-        None => app
-            .receipts
-            .latest_of_kind(&app.store, &p.procedure_id, event.kind())?,
-    };
     let mut v = view(app, caller, p)?;
     v.receipt = receipt;
     Ok(v)

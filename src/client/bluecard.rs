@@ -11,6 +11,15 @@ use crate::api::pb;
 use pb::admin_service_client::AdminServiceClient as Admin;
 use pb::blue_card_service_client::BlueCardServiceClient as Cards;
 
+/// "Now" for a forwarding or a step: the server's time (it may run on a simulated clock).
+async fn server_now(ch: &Channel) -> anyhow::Result<Option<prost_types::Timestamp>> {
+    Ok(Admin::new(ch.clone())
+        .now(pb::NowRequest {})
+        .await?
+        .into_inner()
+        .now)
+}
+
 /// Runs one Blue Card command over `ch`.
 pub(super) async fn execute(
     command: &BlueCardCommand,
@@ -98,12 +107,7 @@ pub(super) async fn execute(
                      diagnostic-support-group (2023)"
                 )
             })?;
-            // "Now" is the server's time (it may run on a simulated clock).
-            let now = Admin::new(admin_channel.clone())
-                .now(pb::NowRequest {})
-                .await?
-                .into_inner()
-                .now;
+            let now = server_now(&admin_channel).await?;
             let req = pb::RecordForwardingRequest {
                 card_id: id.clone(),
                 forwarded_to: to as i32,
@@ -131,11 +135,7 @@ pub(super) async fn execute(
                          group-meeting-held"
                     )
                 })?;
-            let now = Admin::new(admin_channel.clone())
-                .now(pb::NowRequest {})
-                .await?
-                .into_inner()
-                .now;
+            let now = server_now(&admin_channel).await?;
             let req = pb::RecordProcedureStepRequest {
                 procedure_id: procedure.clone(),
                 kind: kind as i32,
