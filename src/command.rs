@@ -135,11 +135,14 @@ where
         },
     )
     .await?;
+    // A server making no receipts (the benchmark's comparison) has none to look up.
     let receipt = match receipts.into_iter().next() {
         Some(r) => Some(r),
-        None => app
-            .receipts
-            .latest_of_kind(&app.store, &case_of(&out), kind)?,
+        None if app.receipts.making() => {
+            app.receipts
+                .latest_of_kind(&app.store, &case_of(&out), kind)?
+        }
+        None => None,
     };
     Ok((out, receipt))
 }

@@ -195,3 +195,37 @@ impl Engine for FjallEngine {
         self.data.rotate_memtable().map(|_| ()).map_err(engine_err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_active_journal_is_the_highest_numbered_one() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["3.jnl", "12.jnl", "9.jnl", "lock", "x.jnl", "12.jnl.tmp"] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        assert_eq!(newest_journal(dir.path()).unwrap().id, 12);
+        let empty = tempfile::tempdir().unwrap();
+        let err = newest_journal(empty.path()).err().expect("no journal");
+        assert!(err.to_string().contains("no fjall journal"), "{err}");
+    }
+
+    #[test]
+    fn what_was_flushed_is_there_after_a_reopen_and_the_synced_journal_is_fjalls_active_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let wait = std::time::Duration::from_secs(5);
+        {
+            let e = FjallEngine::open(dir.path(), 8 << 20, wait).unwrap();
+            let mut b = WriteBatch::default();
+            b.put(b"k".to_vec(), b"v".to_vec());
+            e.apply(b).unwrap();
+            e.flush().unwrap();
+            let synced = e.journal.lock().unwrap().as_ref().map(|j| j.id);
+            assert_eq!(synced, Some(newest_journal(&e.journal_dir).unwrap().id));
+        }
+        let e = FjallEngine::open(dir.path(), 8 << 20, wait).unwrap();
+        assert_eq!(e.get(b"k").unwrap().as_deref(), Some(&b"v"[..]));
+    }
+}
