@@ -1,4 +1,5 @@
-//! The receipt-signing certificate: an Ed25519 key whose certificate, issued by the same
+//! The receipt-signing certificate: a P-256 key (receipts are ES256; keys made before
+//! 2026-12-01 are Ed25519 and sign EdDSA until renewed) whose certificate, issued by the same
 //! CA as everything else, may only sign documents (key usage digitalSignature and
 //! contentCommitment, extended key usage id-kp-documentSigning of RFC 9336), so that a
 //! receipt signed with a TLS key, or a TLS handshake with the receipt key, is refused by
@@ -20,10 +21,10 @@ pub fn receipts_paths(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 impl DevCa {
-    /// Issues a receipt-signing certificate (Ed25519, signing only); `cert_pem` holds the
+    /// Issues a receipt-signing certificate (P-256 for ES256, signing only); `cert_pem` holds the
     /// certificate followed by the CA certificate.
     pub fn issue_receipts(&self, validity: Validity) -> Result<Issued, PkiError> {
-        let key = KeyPair::generate_for(&rcgen::PKCS_ED25519)?;
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let serial = random_serial();
         let mut params = CertificateParams::default();
         params.not_before = validity.not_before;

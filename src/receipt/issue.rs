@@ -2,8 +2,10 @@
 //! receipt's payload from what the domain says happened ([`Event`]), the command's time and
 //! the audit position of its entry, and stores it in the same atomic batch as the event, so
 //! a crash never leaves an event without its receipt, nor a receipt without its event. The
-//! signature is made after, on the caller's task (Ed25519 is deterministic: the same payload
-//! and key give the same JWS every time), so signing costs the single writer nothing.
+//! signature is made after, on the caller's task, so signing costs the single writer
+//! nothing. What is stored is the payload: a receipt read again (ListReceipts, a stream)
+//! is signed again, so with an ES256 key it carries a new signature over the same payload
+//! (ECDSA is randomized; both verify), with an older Ed25519 key the same JWS.
 
 use std::sync::Arc;
 

@@ -1,8 +1,8 @@
 //! Receipts: signed statements by the server that an event of a case happened, which the
 //! parties keep and anyone can check offline with standard libraries (README, "Receipts
 //! and evidence"). A receipt is a JWS (RFC 7515) in compact serialization, signed with
-//! EdDSA over Ed25519 (RFC 8037) by the receipt-signing key, with the signing certificate
-//! and its CA in the `x5c` header, and a JSON payload of ids, kinds, times and hashes only
+//! ES256 (ECDSA P-256, RFC 7518) or, by a receipt key made before 2026-12-01, EdDSA over
+//! Ed25519 (RFC 8037), with the signing certificate (and any intermediate) in the `x5c` header, and a JSON payload of ids, kinds, times and hashes only
 //! ([`Payload`]: no personal data).
 //!
 //! - [`issue`]: receipts made and stored inside the command of their event;
@@ -30,7 +30,8 @@ pub enum ReceiptError {
     /// Not a compact JWS, or a part that is not what it must be.
     #[error("malformed receipt: {0}")]
     Malformed(String),
-    /// An algorithm other than EdDSA (`none` included) or a critical header we do not know.
+    /// An algorithm other than ES256 or EdDSA (`none` included), one that does not fit the
+    /// certificate's key, or a critical header we do not know.
     #[error("refused algorithm or header: {0}")]
     Algorithm(String),
     /// The certificate chain does not lead to the trusted CA, or is not valid now.

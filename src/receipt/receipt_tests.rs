@@ -1,6 +1,7 @@
 //! Receipts signed with certificates of a real development CA, and every way a receipt
 //! must be refused: altered payload or signature, foreign CA, expired or non-signing
-//! certificate, truncated text, `alg: none`.
+//! certificate, truncated text, `alg: none`, an `alg` that does not fit the key; and the
+//! older Ed25519 receipt keys, which still sign EdDSA.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -138,5 +139,74 @@ fn truncated_text_and_alg_none_are_refused_without_a_panic() {
     match verify("not a receipt at all", ca.cert_pem().as_bytes()) {
         Err(ReceiptError::Malformed(_)) => {}
         other => panic!("{other:?}"),
+    }
+}
+
+/// A receipt certificate as `certs issue --receipts` made them before 2026-12-01: Ed25519.
+fn ed25519_signer(ca: &DevCa) -> Signer {
+    let issuer =
+        Issuer::from_ca_cert_pem(ca.cert_pem(), KeyPair::from_pem(ca.key_pem()).unwrap()).unwrap();
+    let key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let mut params = CertificateParams::default();
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(
+        crate::pki::DOCUMENT_SIGNING_OID.to_vec(),
+    )];
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    Signer::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap()
+}
+
+fn header_of(jws: &str) -> serde_json::Value {
+    let h = URL_SAFE_NO_PAD
+        .decode(jws.split('.').next().unwrap())
+        .unwrap();
+    serde_json::from_slice(&h).unwrap()
+}
+
+#[test]
+fn new_receipt_keys_sign_es256_and_older_ed25519_keys_still_sign_eddsa() {
+    let ca = DevCa::generate("test CA").unwrap();
+    let es = signer(&ca, Validity::days(30));
+    assert_eq!(es.alg(), "ES256");
+    let jws = es.sign(&payload()).unwrap();
+    assert_eq!(header_of(&jws)["alg"], "ES256");
+    assert_eq!(
+        URL_SAFE_NO_PAD
+            .decode(jws.split('.').nth(2).unwrap())
+            .unwrap()
+            .len(),
+        64
+    );
+    verify(&jws, ca.cert_pem().as_bytes()).expect("ES256 verifies");
+
+    let ed = ed25519_signer(&ca);
+    assert_eq!(ed.alg(), "EdDSA");
+    let old = ed.sign(&payload()).unwrap();
+    assert_eq!(header_of(&old)["alg"], "EdDSA");
+    let v = verify(&old, ca.cert_pem().as_bytes()).expect("EdDSA verifies");
+    assert_eq!(v.payload.case_id, payload().case_id);
+}
+
+#[test]
+fn an_alg_that_does_not_fit_the_certificates_key_is_refused() {
+    let ca = DevCa::generate("test CA").unwrap();
+    for (jws, claimed) in [
+        (
+            signer(&ca, Validity::days(30)).sign(&payload()).unwrap(),
+            "EdDSA",
+        ),
+        (ed25519_signer(&ca).sign(&payload()).unwrap(), "ES256"),
+    ] {
+        let mut header = header_of(&jws);
+        header["alg"] = serde_json::Value::from(claimed);
+        let mut parts: Vec<String> = jws.split('.').map(str::to_string).collect();
+        parts[0] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap());
+        match verify(&parts.join("."), ca.cert_pem().as_bytes()) {
+            Err(ReceiptError::Algorithm(m)) => assert!(m.contains("does not fit"), "{m}"),
+            other => panic!("{claimed}: {other:?}"),
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Checking a receipt as any party would, with nothing but the CA certificate it trusts:
-//! only EdDSA (never `none`, never an algorithm the header picks from a list), no unknown
+//! ES256 or EdDSA, and only the one the signing certificate's key is for (never `none`,
+//! never an algorithm the header picks for a key of another kind), no unknown
 //! critical headers, a chain to the CA that was valid at the receipt's event time, a
 //! certificate for signing receipts only, and the signature over header and payload.
 
@@ -62,8 +63,8 @@ pub fn verify_signed<T: serde::de::DeserializeOwned>(
     };
     let header: serde_json::Value = serde_json::from_slice(&part(header_b64, "header")?)
         .map_err(|e| ReceiptError::Malformed(format!("the header is not JSON: {e}")))?;
-    match header.get("alg").and_then(|a| a.as_str()) {
-        Some("EdDSA") => {}
+    let alg = match header.get("alg").and_then(|a| a.as_str()) {
+        Some(a @ ("ES256" | "EdDSA")) => a.to_string(),
         Some("none") => {
             return Err(ReceiptError::Algorithm(
                 "alg \"none\" (an unsigned receipt) is never accepted".into(),
@@ -71,11 +72,11 @@ pub fn verify_signed<T: serde::de::DeserializeOwned>(
         }
         Some(other) => {
             return Err(ReceiptError::Algorithm(format!(
-                "alg {other:?}: receipts are signed with EdDSA only"
+                "alg {other:?}: receipts are signed with ES256 or EdDSA only"
             )));
         }
         None => return Err(ReceiptError::Algorithm("the header names no alg".into())),
-    }
+    };
     if header.get("crit").is_some() {
         return Err(ReceiptError::Algorithm(
             "critical header parameters (crit) are not understood".into(),
@@ -103,7 +104,8 @@ pub fn verify_signed<T: serde::de::DeserializeOwned>(
     // The signature first, with the certificate's own key: only a payload that verifies
     // may say at what time the chain must have been valid.
     let input = format!("{header_b64}.{payload_b64}");
-    leaf.verify_signature(webpki::ring::ED25519, input.as_bytes(), &signature)
+    signature_check(&chain[0], &alg)?
+        .verify(input.as_bytes(), &signature)
         .map_err(|_| ReceiptError::Signature)?;
     let payload: T = serde_json::from_slice(&part(payload_b64, "payload")?)
         .map_err(|e| ReceiptError::Malformed(format!("the payload: {e}")))?;
@@ -129,6 +131,45 @@ pub fn verify_signed<T: serde::de::DeserializeOwned>(
     check_chain(&leaf, &intermediates, trusted_ca_pem, at)?;
     let (signer, signer_serial) = check_usage(&chain[0])?;
     Ok((payload, signer, signer_serial))
+}
+
+/// id-ecPublicKey with the named curve prime256v1, and id-Ed25519 (RFC 8410).
+const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const PRIME256V1: &str = "1.2.840.10045.3.1.7";
+const ED25519_KEY: &str = "1.3.101.112";
+
+/// The check of a signature by the leaf certificate's key under `alg`, refused when the
+/// key is not of the kind `alg` names (an ES256 header on an Ed25519 certificate, say).
+/// JWS signatures are R || S for ES256 (RFC 7518 § 3.4), not X.509's DER, so ring checks
+/// them directly with the certificate's public key.
+fn signature_check(
+    leaf: &CertificateDer<'_>,
+    alg: &str,
+) -> Result<ring::signature::UnparsedPublicKey<Vec<u8>>, ReceiptError> {
+    let (_, cert) = x509_parser::parse_x509_certificate(leaf)
+        .map_err(|e| ReceiptError::Malformed(format!("the signing certificate: {e}")))?;
+    let spki = cert.public_key();
+    let key_alg = spki.algorithm.algorithm.to_id_string();
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|o| o.to_id_string());
+    let verification: &'static dyn ring::signature::VerificationAlgorithm =
+        match (alg, key_alg.as_str(), curve.as_deref()) {
+            ("ES256", EC_PUBLIC_KEY, Some(PRIME256V1)) => &ring::signature::ECDSA_P256_SHA256_FIXED,
+            ("EdDSA", ED25519_KEY, _) => &ring::signature::ED25519,
+            _ => {
+                return Err(ReceiptError::Algorithm(format!(
+                    "alg {alg:?} does not fit the signing certificate's key ({key_alg})"
+                )));
+            }
+        };
+    Ok(ring::signature::UnparsedPublicKey::new(
+        verification,
+        spki.subject_public_key.data.to_vec(),
+    ))
 }
 
 fn check_chain(

@@ -1,6 +1,6 @@
 """Interop: a receipt checked with off-the-shelf libraries only, no lacznik code: the
 welfare centre submits a request, takes the receipt from the response and verifies it
-with jwcrypto (JWS, EdDSA, key from x5c) and cryptography (the x5c chain to the CA, the
+with jwcrypto (JWS, ES256, key from x5c) and cryptography (the x5c chain to the CA, the
 certificate's validity and its signing-only usage); it recomputes the content hash from
 what it sent (protobuf, deterministic serialization) and finds no personal data in the
 payload. A tampered receipt and one with `alg: none` are refused by jwcrypto too. Then the
@@ -37,7 +37,7 @@ def verify(receipt, ca):
     token = jws.JWS()
     token.deserialize(receipt)
     header = token.jose_header
-    assert header["alg"] == "EdDSA", header
+    assert header["alg"] == "ES256", header
     chain = [x509.load_der_x509_certificate(base64.b64decode(c)) for c in header["x5c"]]
     leaf = chain[0]
     # The chain: the CA signed the leaf (ECDSA P-256 here), valid now, for signing only.
@@ -49,8 +49,9 @@ def verify(receipt, ca):
     assert DOCUMENT_SIGNING in eku and ExtendedKeyUsageOID.SERVER_AUTH not in eku, eku
     ku = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
     assert ku.digital_signature and not ku.key_cert_sign, ku
-    # The signature, with the leaf's Ed25519 key.
-    token.verify(jwk.JWK.from_pyca(leaf.public_key()), alg="EdDSA")
+    # The signature, with the leaf's P-256 key (JWS ES256: R || S, RFC 7518 section 3.4).
+    assert isinstance(leaf.public_key(), ec.EllipticCurvePublicKey), leaf.public_key()
+    token.verify(jwk.JWK.from_pyca(leaf.public_key()), alg="ES256")
     return json.loads(token.payload)
 
 

@@ -1,6 +1,6 @@
 //! The receipts of the final server: every acknowledged submission has exactly one stored
 //! receipt of its submission, and it is the very receipt the client was given (the same
-//! bytes: payload and signature); every breach of those cases has exactly one receipt of
+//! payload; an ES256 signature is made afresh each time a receipt is read); every breach of those cases has exactly one receipt of
 //! each of its events. The payloads are read, not verified here: the run's simulated
 //! clocks may lie before the test CA's validity (verification is `receipts::*`'s job).
 
@@ -100,7 +100,10 @@ pub(super) async fn check(
         checked += got.len();
         if given.is_empty() {
             problems.push(format!("{what} {id}: the OK answer carried no receipt"));
-        } else if !got.iter().any(|r| r == given) {
+        } else if !got
+            .iter()
+            .any(|r| r.split('.').nth(1) == given.split('.').nth(1))
+        {
             problems.push(format!(
                 "{what} {id}: the receipt given is not in ListReceipts"
             ));

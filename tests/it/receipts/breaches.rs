@@ -105,12 +105,12 @@ async fn a_breach_and_its_resolution_carry_receipts_to_the_parties() {
         .into_inner()
         .receipts;
     assert_eq!(
-        listed,
-        vec![
+        super::payloads(&listed),
+        super::payloads(&[
             resp.receipt,
             recorded.receipt,
             resolved.receipt,
             acked.receipt
-        ]
+        ])
     );
 }
