@@ -46,6 +46,15 @@ pub(super) fn config_check(config: Config) -> anyhow::Result<()> {
         "certificates (days left by the real clock; the server warns 30, 7 and 1 days before):"
     );
     print!("{}", crate::pki::expiry::table(&certificates, now));
+    let (rc, rk) = config.receipt_paths();
+    match crate::receipt::Signer::load(&rc, &rk) {
+        Ok(signer) => println!("receipts     {} ({})", signer.alg(), rk.display()),
+        Err(_) if !rk.exists() => println!(
+            "receipts     no key yet at {} (`lacznik certs init`, or tls.dev_pki at start)",
+            rk.display()
+        ),
+        Err(e) => println!("receipts     not usable: {e}"),
+    }
     println!("max_message  {} bytes", config.max_message_bytes);
     println!(
         "store        {} engine, {} MiB cache",

@@ -133,7 +133,7 @@ pub(super) async fn run(
     )
     .max_decoding_message_size(max);
 
-    tracing::info!(addr = %node.local_text(), data_dir = %app.config.data_dir.display(), engine = %app.config.store.engine, rules_profile = %app.deadlines.rules().profile(), "serving (mutual TLS only)");
+    tracing::info!(addr = %node.local_text(), data_dir = %app.config.data_dir.display(), engine = %app.config.store.engine, rules_profile = %app.deadlines.rules().profile(), receipts_alg = app.receipts.signer().alg(), "serving (mutual TLS only)");
     if let Some(caveat) = app.deadlines.rules().profile().caveat() {
         tracing::warn!(rules_profile = %app.deadlines.rules().profile(), "{caveat}");
     }

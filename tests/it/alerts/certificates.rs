@@ -47,6 +47,8 @@ fn certs_status_and_config_check_list_days_left() {
     for line in ["server ", "ca ", "receipts "] {
         assert!(out.contains(&format!("  {line}")), "{line} in\n{out}");
     }
+    // `certs init` makes a P-256 receipt key: receipts are ES256.
+    assert!(out.contains("receipts     ES256 ("), "{out}");
 
     // An expired certificate makes `certs status` fail (for a cron job or a check).
     std::fs::write(
