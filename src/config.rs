@@ -80,7 +80,8 @@ pub struct TlsSection {
     /// The receipt-signing certificate chain (certificate, then CA). Default
     /// `<dir>/receipts.pem` (README, "Receipts and evidence").
     pub receipts_cert: Option<PathBuf>,
-    /// The receipt-signing key (PKCS#8: P-256, signing ES256, or Ed25519, signing EdDSA). Default `<dir>/receipts.key`.
+    /// The receipt-signing key (PKCS#8: P-256, signing ES256, or Ed25519, signing EdDSA).
+    /// Default `<dir>/receipts.key`.
     pub receipts_key: Option<PathBuf>,
     /// Development mode: when the CA, server certificate and key are all missing, generate
     /// a development PKI in `dir` (loudly logged). Set to false in production.

@@ -1,5 +1,6 @@
 //! The receipt-signing certificate: a P-256 key (receipts are ES256; keys made before
-//! 2026-12-01 are Ed25519 and sign EdDSA until renewed) whose certificate, issued by the same
+//! 2026-12-01 are Ed25519 and sign EdDSA until renewed) whose certificate, issued by the
+//! same
 //! CA as everything else, may only sign documents (key usage digitalSignature and
 //! contentCommitment, extended key usage id-kp-documentSigning of RFC 9336), so that a
 //! receipt signed with a TLS key, or a TLS handshake with the receipt key, is refused by
@@ -21,10 +22,20 @@ pub fn receipts_paths(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 impl DevCa {
-    /// Issues a receipt-signing certificate (P-256 for ES256, signing only); `cert_pem` holds the
-    /// certificate followed by the CA certificate.
+    /// Issues a receipt-signing certificate (P-256 for ES256, signing only); `cert_pem`
+    /// holds the certificate followed by the CA certificate.
     pub fn issue_receipts(&self, validity: Validity) -> Result<Issued, PkiError> {
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        self.issue_receipts_for(&rcgen::PKCS_ECDSA_P256_SHA256, validity)
+    }
+
+    /// [`DevCa::issue_receipts`] with a key of `alg`: the tests make the Ed25519 receipt
+    /// certificates of before 2026-12-01 with it.
+    pub(crate) fn issue_receipts_for(
+        &self,
+        alg: &'static rcgen::SignatureAlgorithm,
+        validity: Validity,
+    ) -> Result<Issued, PkiError> {
+        let key = KeyPair::generate_for(alg)?;
         let serial = random_serial();
         let mut params = CertificateParams::default();
         params.not_before = validity.not_before;

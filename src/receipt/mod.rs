@@ -2,7 +2,8 @@
 //! parties keep and anyone can check offline with standard libraries (README, "Receipts
 //! and evidence"). A receipt is a JWS (RFC 7515) in compact serialization, signed with
 //! ES256 (ECDSA P-256, RFC 7518) or, by a receipt key made before 2026-12-01, EdDSA over
-//! Ed25519 (RFC 8037), with the signing certificate (and any intermediate) in the `x5c` header, and a JSON payload of ids, kinds, times and hashes only
+//! Ed25519 (RFC 8037), with the signing certificate (and any intermediate) in the `x5c`
+//! header, and a JSON payload of ids, kinds, times and hashes only
 //! ([`Payload`]: no personal data).
 //!
 //! - [`issue`]: receipts made and stored inside the command of their event;

@@ -144,19 +144,28 @@ fn truncated_text_and_alg_none_are_refused_without_a_panic() {
 
 /// A receipt certificate as `certs issue --receipts` made them before 2026-12-01: Ed25519.
 fn ed25519_signer(ca: &DevCa) -> Signer {
-    let issuer =
-        Issuer::from_ca_cert_pem(ca.cert_pem(), KeyPair::from_pem(ca.key_pem()).unwrap()).unwrap();
-    let key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
-    let mut params = CertificateParams::default();
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::ContentCommitment,
-    ];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(
-        crate::pki::DOCUMENT_SIGNING_OID.to_vec(),
-    )];
-    let cert = params.signed_by(&key, &issuer).unwrap();
-    Signer::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap()
+    let issued = ca
+        .issue_receipts_for(&rcgen::PKCS_ED25519, Validity::days(30))
+        .unwrap();
+    Signer::from_pem(issued.cert_pem.as_bytes(), issued.key_pem.as_bytes()).unwrap()
+}
+
+#[test]
+fn a_key_that_is_not_the_certificates_is_refused_at_load() {
+    let ca = DevCa::generate("test CA").unwrap();
+    let one = ca.issue_receipts(Validity::days(30)).unwrap();
+    let another = ca.issue_receipts(Validity::days(30)).unwrap();
+    match Signer::from_pem(one.cert_pem.as_bytes(), another.key_pem.as_bytes()) {
+        Err(ReceiptError::Key(m)) => assert!(m.contains("not the one"), "{m}"),
+        other => panic!("another P-256 key was accepted: {other:?}"),
+    }
+    let ed = ca
+        .issue_receipts_for(&rcgen::PKCS_ED25519, Validity::days(30))
+        .unwrap();
+    match Signer::from_pem(one.cert_pem.as_bytes(), ed.key_pem.as_bytes()) {
+        Err(ReceiptError::Algorithm(m)) => assert!(m.contains("does not fit"), "{m}"),
+        other => panic!("an Ed25519 key was accepted for a P-256 certificate: {other:?}"),
+    }
 }
 
 fn header_of(jws: &str) -> serde_json::Value {

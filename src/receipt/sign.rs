@@ -3,7 +3,8 @@
 //! key is rotated. The key decides the algorithm: a P-256 key signs ES256 (what `certs
 //! init` makes since 2026-12-01: the JOSE algorithm every library has, and on the
 //! benchmark's CPU a signature costs 26 µs against Ed25519's 45 µs), an Ed25519 key EdDSA
-//! (the receipt keys made before, which keep working until they are renewed). The root CA of that file is left out of `x5c`: a
+//! (the receipt keys made before, which keep working until they are renewed). The root CA
+//! of that file is left out of `x5c`: a
 //! verifier trusts the CA it holds, never one a receipt brings, so the root would only make
 //! every receipt ~0.8 KB longer (intermediates, if any, stay).
 
@@ -103,6 +104,13 @@ impl Signer {
         let key = PrivatePkcs8KeyDer::from_pem_slice(key_pem)
             .map_err(|e| ReceiptError::Key(format!("key: {e}")))?;
         let key = Key::from_pkcs8(key.secret_pkcs8_der())?;
+        // A key that is not the certificate's would sign receipts nobody can verify: refuse
+        // it here, at start, with the same check a verifier makes.
+        super::verify::signature_check(&chain[0], key.alg())?
+            .verify(b"lacznik key check", &key.sign(b"lacznik key check")?)
+            .map_err(|_| {
+                ReceiptError::Key("the key is not the one of the first certificate".into())
+            })?;
         let x5c: Vec<String> = chain
             .iter()
             .enumerate()

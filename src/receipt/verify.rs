@@ -142,7 +142,7 @@ const ED25519_KEY: &str = "1.3.101.112";
 /// key is not of the kind `alg` names (an ES256 header on an Ed25519 certificate, say).
 /// JWS signatures are R || S for ES256 (RFC 7518 § 3.4), not X.509's DER, so ring checks
 /// them directly with the certificate's public key.
-fn signature_check(
+pub(super) fn signature_check(
     leaf: &CertificateDer<'_>,
     alg: &str,
 ) -> Result<ring::signature::UnparsedPublicKey<Vec<u8>>, ReceiptError> {
