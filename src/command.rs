@@ -85,8 +85,8 @@ where
         s.mark_audited();
     }
     // Durable now; signing happens here, on the caller's task, not on the writer.
-    let (out, payloads) = out;
-    let receipts = payloads
+    let (out, recorded) = out;
+    let receipts = recorded
         .iter()
         .map(|p| app.receipts.sign(p))
         .collect::<Result<Vec<_>, _>>()

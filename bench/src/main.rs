@@ -31,7 +31,7 @@ use prost::Message;
 
 use env::{Endpoint, Server};
 use lacznik::store::EngineKind;
-use load::Rpc;
+use load::{Measured, Rpc};
 use report::{Report, Row};
 
 /// Benchmark of lacznik: real server, real mutual-TLS clients, durable writes.
@@ -59,9 +59,14 @@ struct Args {
     #[arg(long)]
     scale_dir: Option<PathBuf>,
     /// Run only these parts (for working on one of them): `load` (baseline, delivery,
-    /// submissions, the echo limits), `sweep`, `scale`. The JSON then lacks the others.
+    /// submissions, receipts' cost, the echo limits), `sweep`, `scale`, `receipts` (only
+    /// receipts' cost, part of `load`). The JSON then lacks the others.
     #[arg(long, value_delimiter = ',')]
     only: Vec<Part>,
+    /// Pairs of windows in the receipts' cost comparison (on/off, then off/on, ...): more
+    /// pairs, less noise on a shared machine.
+    #[arg(long, default_value_t = 2)]
+    receipts_rounds: usize,
     /// Submissions per second during the delivery phase.
     #[arg(long, default_value_t = 200.0)]
     delivery_rate: f64,
@@ -86,6 +91,7 @@ enum Part {
     Load,
     Sweep,
     Scale,
+    Receipts,
 }
 
 /// mimalloc instead of glibc malloc for the benchmark (it runs the server in-process, so it must use the server's allocator): the request path allocates many small
@@ -215,6 +221,16 @@ fn run(args: Args) -> Result<()> {
             window,
             &mut r,
         )?;
+    } else if runs(Part::Receipts) {
+        let (on, off, rounds) = receipts_cost::measure(
+            &client,
+            root.path(),
+            pg.as_ref(),
+            (warmup, window),
+            args.receipts_rounds,
+        )?;
+        r.receipts_rounds = rounds;
+        push_receipts_rows(&mut r, &on, &off, None);
     }
 
     // Sweep: the library on stores of its own.
@@ -331,7 +347,8 @@ fn load_phases(
     }
     let card = phase(Rpc::Card, 64)?;
     server.stop(client)?;
-    let (with_receipts, m, rounds) = receipts_cost::measure(client, root, pg, warmup, window)?;
+    let (with_receipts, m, rounds) =
+        receipts_cost::measure(client, root, pg, (warmup, window), args.receipts_rounds)?;
     r.receipts_rounds = rounds;
     // The limit: the same bytes over the same mTLS stack, durable with group commit, and
     // nothing else (README, "Benchmark"); run with no lacznik server left in the process.
@@ -379,13 +396,18 @@ fn load_phases(
     }
     r.rows
         .push(Row::phase("card", "submit Blue Card A", 64, &card, base(64)).with_limit(limit(64)));
-    let name = "submit, fresh store, receipts on";
-    r.rows
-        .push(Row::phase("receipts_on", name, 64, &with_receipts, None).with_limit(limit(64)));
-    let name = "submit, fresh store, no receipts";
-    r.rows
-        .push(Row::phase("receipts_off", name, 64, &m, None).with_limit(limit(64)));
+    push_receipts_rows(r, &with_receipts, &m, limit(64));
     r.delivery = Some(d);
 
     Ok(())
+}
+
+/// The receipts' cost rows: the last pair's windows, beside the limit when it was measured.
+fn push_receipts_rows(r: &mut Report, on: &Measured, off: &Measured, limit: Option<f64>) {
+    let name = "submit, fresh store, receipts on";
+    r.rows
+        .push(Row::phase("receipts_on", name, 64, on, None).with_limit(limit));
+    let name = "submit, fresh store, no receipts";
+    r.rows
+        .push(Row::phase("receipts_off", name, 64, off, None).with_limit(limit));
 }

@@ -55,12 +55,15 @@ pub fn header(r: &Report) {
 /// The table and the other figures.
 pub fn print(r: &Report) {
     println!();
-    println!(
-        "ratio = calls/s / health check's at the same concurrency (the old baseline); limit = \
-         calls/s / durable echo's at the same concurrency (same {} B request and {} B answer over \
-         the same mTLS stack, group-committed to a file, nothing else)",
-        r.request_bytes, r.answer_bytes
-    );
+    // A run of only some parts (`--only receipts`) measured no limit and no answer.
+    if r.answer_bytes > 0 {
+        println!(
+            "ratio = calls/s / health check's at the same concurrency (the old baseline); limit = \
+             calls/s / durable echo's at the same concurrency (same {} B request and {} B answer \
+             over the same mTLS stack, group-committed to a file, nothing else)",
+            r.request_bytes, r.answer_bytes
+        );
+    }
     println!(
         "{:<34} {:>4} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}  {:<31} result",
         "phase",

@@ -1,8 +1,9 @@
 //! What receipts cost: submissions at 64 clients on servers that differ only in whether
 //! they make receipts, each on a fresh store of the run's engine, in the order on, off,
 //! off, on. Fresh, because the main server's store has grown through the earlier phases
-//! and a larger store is slower on its own; twice each, because on two shared cores one
-//! pair of windows differs by more than receipts cost; in that order (ABBA), so that what
+//! and a larger store is slower on its own; twice each (or `--receipts-rounds` pairs),
+//! because on two shared cores one pair of windows differs by more than receipts cost;
+//! in that order (ABBA), so that what
 //! the position costs (the phase before's files still being written back) falls on both
 //! sides alike, and after a `sync` each, for the same reason (README, "Receipts and
 //! evidence").
@@ -16,15 +17,15 @@ use super::env::{self, Endpoint, Server};
 use super::load::{self, Measured, Rpc};
 use super::pg;
 
-/// Submit at 64 clients with receipts, without, without, with: the second pair's
-/// measurements and each pair's `(with, without)` throughput.
+/// Submit at 64 clients with receipts, without, without, with, ... for `pairs` pairs (at
+/// least one): the last pair's measurements and each pair's `(with, without)` throughput.
 #[allow(clippy::type_complexity)]
 pub fn measure(
     client: &tokio::runtime::Runtime,
     root: &Path,
     pg: Option<&pg::Postgres>,
-    warmup: Duration,
-    window: Duration,
+    (warmup, window): (Duration, Duration),
+    pairs: usize,
 ) -> Result<(Measured, Measured, Vec<(f64, f64)>)> {
     let run = |receipts: bool, round: usize| -> Result<Measured> {
         let name = format!("receipts_{}_{round}", if receipts { "on" } else { "off" });
@@ -62,8 +63,8 @@ pub fn measure(
     };
     let mut rounds = Vec::new();
     let mut last = None;
-    for round in 0..2 {
-        let (on, off) = if round == 0 {
+    for round in 0..pairs.max(1) {
+        let (on, off) = if round % 2 == 0 {
             let on = run(true, round)?;
             (on, run(false, round)?)
         } else {
@@ -73,6 +74,6 @@ pub fn measure(
         rounds.push((on.throughput(), off.throughput()));
         last = Some((on, off));
     }
-    let (on, off) = last.expect("two rounds ran");
+    let (on, off) = last.expect("at least one round ran");
     Ok((on, off, rounds))
 }

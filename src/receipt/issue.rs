@@ -49,6 +49,11 @@ impl Event {
 /// sequence times this, plus the receipt's index).
 pub const RECEIPTS_PER_ENTRY: u64 = 16;
 
+/// A receipt as its command's batch stored it: the payload's JSON, signed once the batch is
+/// durable ([`Issuer::sign`]) from these very bytes, so it is encoded once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded(Vec<u8>);
+
 /// Issues receipts with the server's signer.
 #[derive(Debug, Clone)]
 pub struct Issuer {
@@ -88,8 +93,8 @@ impl Issuer {
 
     /// Records the receipt of `event` (the command's `index`th) at `at`, citing the audit
     /// entry at `audit` (none when the call is not audited, e.g. in unit tests of the
-    /// domain), in the command's batch; returns its payload, to be [`Issuer::sign`]ed once
-    /// the batch is durable.
+    /// domain), in the command's batch; returns it, to be [`Issuer::sign`]ed once the
+    /// batch is durable.
     pub fn issue(
         &self,
         txn: &mut Txn<'_>,
@@ -97,7 +102,7 @@ impl Issuer {
         index: u64,
         at: Timestamp,
         audit: Option<Position>,
-    ) -> Result<Payload, StoreError> {
+    ) -> Result<Recorded, StoreError> {
         record(txn, event, index, (at, self.simulated_clock), audit)
     }
 
@@ -109,9 +114,9 @@ impl Issuer {
         }
     }
 
-    /// The compact JWS of a stored receipt.
-    pub fn sign(&self, payload: &Payload) -> Result<String, ReceiptError> {
-        self.signer.sign(payload)
+    /// The compact JWS of a receipt its command recorded.
+    pub fn sign(&self, recorded: &Recorded) -> Result<String, ReceiptError> {
+        self.signer.sign_encoded(&recorded.0)
     }
 
     /// A case's receipts after position `after` that `keep` accepts, at most `limit`,
@@ -205,7 +210,8 @@ impl Issuer {
     }
 
     fn signed(&self, p: &Payload) -> Result<String, StoreError> {
-        self.sign(p)
+        self.signer
+            .sign(p)
             .map_err(|e| StoreError::Engine(format!("signing a receipt: {e}")))
     }
 }
@@ -214,14 +220,14 @@ impl Issuer {
 /// `event.stored_under()` at `at` (and whether that is a simulated clock's time), citing
 /// the audit entry at `audit`, in the command's batch:
 /// what [`Issuer::issue`] does, and what the deadline engine calls for breaches (it needs
-/// no signer, only the batch). Returns the payload, signed once the batch is durable.
+/// no signer, only the batch). Returns what was stored, signed once the batch is durable.
 pub fn record(
     txn: &mut Txn<'_>,
     event: &Event,
     index: u64,
     (at, simulated_clock): (Timestamp, bool),
     audit: Option<Position>,
-) -> Result<Payload, StoreError> {
+) -> Result<Recorded, StoreError> {
     let payload = Payload {
         receipt_id: uuid::Uuid::new_v4().to_string(),
         format_version: FORMAT_VERSION,
@@ -247,8 +253,8 @@ pub fn record(
         Some(p) => p.seq.saturating_mul(RECEIPTS_PER_ENTRY) + index.min(RECEIPTS_PER_ENTRY - 1),
         None => txn.next_seq(&prefix)?,
     };
-    txn.put(keys::seq_entry(&prefix, n), bytes);
-    Ok(payload)
+    txn.put(keys::seq_entry(&prefix, n), bytes.clone());
+    Ok(Recorded(bytes))
 }
 
 /// A case's stored receipt payloads after position `after`, at most `limit`.

@@ -20,7 +20,7 @@ pub mod payload;
 pub mod sign;
 pub mod verify;
 
-pub use issue::{Event, Issuer};
+pub use issue::{Event, Issuer, Recorded};
 pub use payload::{ContentDigest, Payload};
 pub use sign::Signer;
 pub use verify::{Verified, verify};
