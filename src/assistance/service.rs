@@ -33,8 +33,21 @@ pub struct Detailed {
 
 /// The detailed view of a request the caller may see.
 pub fn detailed(app: &App, record: AssistanceRecord) -> Result<Detailed, Error> {
+    detailed_known(app, record, None)
+}
+
+/// [`detailed`], given the ids of all the case's breaches when the caller knows them (a
+/// command that created the case: those it recorded), so they are not looked for.
+fn detailed_known(
+    app: &App,
+    record: AssistanceRecord,
+    breach_ids: Option<Vec<u64>>,
+) -> Result<Detailed, Error> {
     let clocks = Deadlines::clocks_of(&app.store, &record.request_id)?;
-    let breaches = deadlines::breach::of_case(&app.store, &record.request_id)?;
+    let breaches = match breach_ids {
+        Some(ids) => deadlines::breach::by_ids(&app.store, &ids)?,
+        None => deadlines::breach::of_case(&app.store, &record.request_id)?,
+    };
     Ok(Detailed {
         record,
         clocks,
@@ -63,15 +76,24 @@ where
         + 'static,
 {
     let (kind, content_sha256) = event;
-    let (r, receipt) = command::execute_receipted(
+    let command = move |c: &command::Ctx, txn: &mut crate::store::Txn<'_>, now| {
+        let r = command(c, txn, now)?;
+        // Every change appends to the history: one entry, and written now, is a creation.
+        let created =
+            r.history.len() == 1 && txn.has_written(&crate::store::keys::request(&r.request_id)?);
+        let breaches = created.then(|| deadlines::breach::recorded_in(txn, &r.request_id));
+        Ok::<_, Error>((r, breaches))
+    };
+    type Made = (AssistanceRecord, Option<Vec<u64>>);
+    let ((r, breach_ids), receipt) = command::execute_receipted(
         app,
         command,
-        |r: &AssistanceRecord| vec![r.request_id.clone()],
+        |(r, _): &Made| vec![r.request_id.clone()],
         (
-            |r: &AssistanceRecord| r.request_id.clone(),
+            |(r, _): &Made| r.request_id.clone(),
             crate::store::keys::request,
         ),
-        (kind, move |r: &AssistanceRecord| {
+        (kind, move |(r, _): &Made| {
             let counterparty = if actor == r.centre {
                 &r.police_unit
             } else {
@@ -91,7 +113,7 @@ where
         }),
     )
     .await?;
-    let mut d = detailed(app, r)?;
+    let mut d = detailed_known(app, r, breach_ids)?;
     d.receipt = receipt;
     Ok(d)
 }
@@ -109,6 +131,9 @@ pub async fn submit(
         validate::submission(raw, pre, app.clock.now(), caller, &app.directory)?;
     let centre = caller.id.clone();
     let hash = crate::receipt::ContentDigest::content_sha256(&submission.content);
+    app.store
+        .prefetch(records::submission_reads(&submission.request_id))
+        .await;
     run(
         app,
         centre.clone(),

@@ -158,3 +158,14 @@ pub fn list(
 pub fn decode_event(seq: u64, bytes: &[u8]) -> Result<super::model::FeedEvent, StoreError> {
     codec::decode(&seq.to_be_bytes(), bytes)
 }
+
+/// The keys a submission of request `id` reads on the single writer (the record, for the
+/// idempotency check, and its clocks): read ahead by the caller
+/// ([`Store::prefetch`]) so the writer does not wait for the database on them. An id too
+/// long for a key gives none; the command reports it.
+pub fn submission_reads(id: &str) -> Vec<Vec<u8>> {
+    [keys::request(id), keys::clocks(id)]
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect()
+}

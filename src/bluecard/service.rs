@@ -177,6 +177,12 @@ pub async fn submit(
     )?;
     let initiator = caller.id.clone();
     let form = crate::receipt::ContentDigest::content_sha256(&sub.content);
+    app.store
+        .prefetch(records::submission_reads(
+            &sub.card_id,
+            sub.procedure_id.as_deref(),
+        ))
+        .await;
     run_card(
         app,
         caller.id.clone(),

@@ -176,3 +176,19 @@ pub fn list(
         start = next_start;
     }
 }
+
+/// The keys a submission of card `card_id` (under procedure `procedure_id`, if it names
+/// one) reads on the single writer: the card (idempotency), the procedure, the card's
+/// clocks. Read ahead by the caller ([`Store::prefetch`]); ids too long for a key give none.
+pub fn submission_reads(card_id: &str, procedure_id: Option<&str>) -> Vec<Vec<u8>> {
+    let procedure = procedure_id.map(keys::procedure);
+    [
+        Some(keys::card(card_id)),
+        Some(keys::clocks(card_id)),
+        procedure,
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(Result::ok)
+    .collect()
+}

@@ -9,7 +9,7 @@ use super::case::CaseRef;
 use super::rules::{Profile, Role};
 use crate::directory::{OrgId, OrgKind, Organization};
 use crate::store::codec::{self, Versioned};
-use crate::store::{Store, StoreError, keys};
+use crate::store::{Store, StoreError, Txn, keys};
 
 /// A missed deadline. Ids, times and codes only: no personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +162,29 @@ pub fn log_prefix() -> Vec<u8> {
 /// One breach by id.
 pub fn get(store: &Store, id: u64) -> Result<Option<Breach>, StoreError> {
     store.get_record(&keys::breach(id))
+}
+
+/// The ids of the breaches of `case_id` this command has recorded so far, in id order: all
+/// the breaches of a case the command created (a purge takes a case's index of breaches
+/// with it, `Deadlines::forget_case`), so its view needs no scan for them.
+pub fn recorded_in(txn: &Txn<'_>, case_id: &str) -> Vec<u64> {
+    let Ok(prefix) = keys::breaches_of_case(case_id) else {
+        return Vec::new();
+    };
+    txn.written_in(&prefix, &keys::prefix_end(&prefix))
+        .filter_map(|k| keys::trailing_u64(k))
+        .collect()
+}
+
+/// The breaches with these ids that exist, in the given order.
+pub fn by_ids(store: &Store, ids: &[u64]) -> Result<Vec<Breach>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if let Some(b) = get(store, id)? {
+            out.push(b);
+        }
+    }
+    Ok(out)
 }
 
 /// The breaches of a case (and of its children, for a procedure's cards) in id order.

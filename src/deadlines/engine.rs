@@ -383,6 +383,12 @@ impl Deadlines {
             }
             txn.delete(key);
         }
+        // The case's index of its breaches goes with it (the breach records stay): a case
+        // made later under the same id starts with none, as `breach::recorded_in` assumes.
+        let prefix = keys::breaches_of_case(case_id)?;
+        for (k, _) in txn.scan_committed(&prefix, &keys::prefix_end(&prefix), usize::MAX)? {
+            txn.delete(k);
+        }
         Ok(true)
     }
 

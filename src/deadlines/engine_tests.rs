@@ -315,6 +315,41 @@ async fn cancelling_closes_the_clocks() {
 }
 
 #[tokio::test]
+async fn a_forgotten_case_leaves_its_breach_records_but_not_its_index_of_them() {
+    let (store, d) = setup(RuleSet::builtin());
+    let c = case("req-6");
+    let facts = normal_facts("2026-03-16T09:00:00Z");
+    let at = t("2026-03-02T09:00:00Z");
+    event(
+        &store,
+        &d,
+        &c,
+        Event::AssistanceSubmitted,
+        at,
+        facts.clone(),
+    )
+    .await;
+    assert_eq!(
+        sweep(&store, &d, at + SignedDuration::from_hours(1))
+            .await
+            .breaches,
+        1
+    );
+    let cancelled = at + SignedDuration::from_hours(2);
+    event(&store, &d, &c, Event::AssistanceCancelled, cancelled, facts).await;
+    assert_eq!(breach::of_case(&store, "req-6").unwrap().len(), 1);
+    let forgot = store
+        .execute(|txn| Deadlines::forget_case(txn, "req-6"))
+        .await
+        .unwrap();
+    assert!(forgot);
+    // A case made later under the same id starts with no breaches (what a submission's
+    // answer assumes, `breach::recorded_in`); the record itself stays for supervisors.
+    assert!(breach::of_case(&store, "req-6").unwrap().is_empty());
+    assert_eq!(all_breaches(&store).len(), 1);
+}
+
+#[tokio::test]
 async fn a_sweep_reads_only_what_is_due() {
     let (store, d) = setup(RuleSet::builtin());
     for i in 0..2000 {

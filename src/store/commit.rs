@@ -160,6 +160,22 @@ impl Store {
             .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }
 
+    /// Reads `keys` ahead of a command that will read them (a new record's key, its
+    /// clocks), in parallel with other callers, so the single writer finds them at hand
+    /// ([`Engine::prefetch`]: what the PostgreSQL engine needs to keep its writer from
+    /// waiting for one database round trip after another; free on the embedded engines).
+    pub async fn prefetch(&self, keys: Vec<Vec<u8>>) {
+        let (tx, rx) = oneshot::channel::<()>();
+        self.engine.prefetch(
+            keys,
+            Box::new(move || {
+                let _ = tx.send(());
+            }),
+        );
+        // A dropped `done` (the engine closing) ends the wait too.
+        let _ = rx.await;
+    }
+
     /// Asks the engine to drop deleted values from its files (after a retention purge).
     /// Runs beside the writer: compaction rewrites files, not the logical contents.
     pub async fn compact(&self) -> Result<(), StoreError> {

@@ -54,6 +54,13 @@ fn battery(e: &dyn Engine) {
 }
 
 fn after_reopen(e: &dyn Engine) {
+    // A prefetch (of keys present and absent) calls back, and the reads after it answer as
+    // without it (PostgreSQL: from what it read ahead).
+    let (tx, rx) = std::sync::mpsc::channel();
+    let ahead = vec![b"a1".to_vec(), b"a3".to_vec(), b"\x00z".to_vec()];
+    e.prefetch(ahead, Box::new(move || tx.send(()).unwrap()));
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the prefetch called back");
     assert_eq!(e.get(b"a1").unwrap().as_deref(), Some(b"again".as_slice()));
     assert_eq!(e.get(b"a2").unwrap().as_deref(), Some(b"new".as_slice()));
     assert_eq!(e.get(b"a3").unwrap(), None);

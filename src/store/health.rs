@@ -183,4 +183,7 @@ impl super::Engine for Watched {
     fn compact(&self) -> Result<(), super::StoreError> {
         self.watch(self.inner.compact())
     }
+    fn prefetch(&self, keys: Vec<Vec<u8>>, done: Box<dyn FnOnce() + Send>) {
+        self.inner.prefetch(keys, done);
+    }
 }

@@ -39,6 +39,19 @@ impl Txn<'_> {
         self.overlay.contains_key(key)
     }
 
+    /// The keys in `[start, end)` this command has put so far (not deleted), in order: what
+    /// it added under a prefix, known without a read.
+    pub fn written_in<'k>(
+        &'k self,
+        start: &[u8],
+        end: &[u8],
+    ) -> impl Iterator<Item = &'k Vec<u8>> + 'k {
+        self.overlay
+            .range(start.to_vec()..end.to_vec())
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, _)| k)
+    }
+
     /// Reads and decodes a record.
     pub fn get_record<T: Versioned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
         self.get(key)?

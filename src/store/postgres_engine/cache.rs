@@ -24,7 +24,7 @@ pub const MAX_BYTES: usize = 64 << 20;
 pub(super) struct Cache {
     values: HashMap<Vec<u8>, Option<Vec<u8>>>,
     bytes: usize,
-    generation: u64,
+    epoch: u64,
 }
 
 impl Cache {
@@ -33,14 +33,15 @@ impl Cache {
         self.values.get(key).cloned()
     }
 
-    /// The generation to hand back to [`Cache::offer`] after a database read.
-    pub(super) fn generation(&self) -> u64 {
-        self.generation
+    /// The epoch to hand back to [`Cache::offer`] after a database read (taken before it).
+    pub(super) fn epoch(&self) -> u64 {
+        self.epoch
     }
 
-    /// Keeps what a database read found, unless a commit happened since `generation`.
-    pub(super) fn offer(&mut self, generation: u64, key: &[u8], value: Option<Vec<u8>>) {
-        if generation == self.generation {
+    /// Keeps what a database read begun in `epoch` found, unless the key is cached
+    /// already (then by a commit, or by a read no older) or the cache started over since.
+    pub(super) fn offer(&mut self, epoch: u64, key: &[u8], value: Option<Vec<u8>>) {
+        if epoch == self.epoch && !self.values.contains_key(key) {
             self.put(key.to_vec(), value);
         }
     }
@@ -50,7 +51,6 @@ impl Cache {
         &mut self,
         writes: impl IntoIterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
     ) {
-        self.generation += 1;
         for (k, v) in writes {
             self.put(k.clone(), v.clone());
         }
@@ -61,6 +61,7 @@ impl Cache {
         if self.values.len() >= MAX_ENTRIES || self.bytes + size > MAX_BYTES {
             self.values.clear();
             self.bytes = 0;
+            self.epoch += 1;
         }
         if let Some(old) = self.values.insert(key.clone(), value) {
             self.bytes -= key.len() + old.map_or(0, |v| v.len());
@@ -76,16 +77,37 @@ mod tests {
     #[test]
     fn a_read_that_raced_a_commit_is_not_kept_and_commits_always_are() {
         let mut c = Cache::default();
-        let g = c.generation();
+        let e = c.epoch();
         c.committed([(&b"k".to_vec(), &Some(b"new".to_vec()))]);
-        c.offer(g, b"k", Some(b"old".to_vec()));
+        c.offer(e, b"k", Some(b"old".to_vec()));
         assert_eq!(c.get(b"k"), Some(Some(b"new".to_vec())));
-        let g = c.generation();
-        c.offer(g, b"absent", None);
+        // A read that began before a commit of the key and is offered first: the commit
+        // replaces it.
+        c.offer(e, b"raced", Some(b"old".to_vec()));
+        c.committed([(&b"raced".to_vec(), &Some(b"new".to_vec()))]);
+        assert_eq!(c.get(b"raced"), Some(Some(b"new".to_vec())));
+        let e = c.epoch();
+        c.offer(e, b"absent", None);
         assert_eq!(c.get(b"absent"), Some(None));
         c.committed([(&b"absent".to_vec(), &Some(b"v".to_vec()))]);
         assert_eq!(c.get(b"absent"), Some(Some(b"v".to_vec())));
         c.committed([(&b"k".to_vec(), &None)]);
         assert_eq!(c.get(b"k"), Some(None));
+    }
+
+    #[test]
+    fn a_read_older_than_a_start_over_is_not_kept() {
+        let mut c = Cache::default();
+        let e = c.epoch();
+        // Fill past the bound: the cache starts over (and a commit's value went with it).
+        for i in 0..=super::MAX_ENTRIES {
+            c.committed([(&format!("k{i}").into_bytes(), &None)]);
+        }
+        assert!(c.epoch() > e);
+        c.offer(e, b"k0", Some(b"stale".to_vec()));
+        assert_eq!(c.get(b"k0"), None);
+        let e = c.epoch();
+        c.offer(e, b"k0", Some(b"fresh".to_vec()));
+        assert_eq!(c.get(b"k0"), Some(Some(b"fresh".to_vec())));
     }
 }

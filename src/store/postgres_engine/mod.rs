@@ -50,6 +50,8 @@ const READERS: usize = 8;
 /// A read, answered by one of the reader threads.
 pub(super) enum Read {
     Get(Vec<u8>),
+    /// The rows of any of these keys (a prefetch: one query for all).
+    GetMany(Vec<Vec<u8>>),
     Scan(Vec<u8>, Vec<u8>, i64),
     LastBefore(Vec<u8>, Vec<u8>, i64),
     Size,
@@ -60,7 +62,11 @@ pub(super) enum Answer {
     Size(u64),
 }
 
-pub(super) type Job = (Read, Sender<Result<Answer, StoreError>>);
+/// Where a reader hands its answer: to a caller waiting on a channel, or to a prefetch
+/// that keeps it in the cache.
+pub(super) type Reply = Box<dyn FnOnce(Result<Answer, StoreError>) + Send>;
+
+pub(super) type Job = (Read, Reply);
 
 /// A commit, answered by the committer thread.
 type CommitJob = (Arc<Writes>, Sender<Result<(), StoreError>>);
@@ -77,7 +83,20 @@ pub struct PgEngine {
     closed: Mutex<Option<Receiver<()>>>,
     committer: Arc<Committer>,
     /// Committed values this node wrote or read (`cache`).
-    cache: Mutex<cache::Cache>,
+    cache: Arc<Mutex<cache::Cache>>,
+}
+
+/// Runs its function when dropped: a prefetch's `done`, held by the reply of its read, runs
+/// when the reply has run or was dropped unanswered (a reader that went away), so a
+/// prefetch never leaves its caller waiting.
+struct OnDrop(Option<Box<dyn FnOnce() + Send>>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f();
+        }
+    }
 }
 
 impl Drop for PgEngine {
@@ -240,14 +259,23 @@ impl PgEngine {
             commits: Mutex::new(Some(commits)),
             closed: Mutex::new(Some(done)),
             committer,
-            cache: Mutex::new(cache::Cache::default()),
+            cache: Arc::default(),
         })
     }
 
     fn read(&self, r: Read) -> Result<Answer, StoreError> {
         let (tx, rx) = channel();
-        self.reads.send((r, tx)).map_err(|_| StoreError::Closed)?;
+        let reply: Reply = Box::new(move |a| {
+            let _ = tx.send(a);
+        });
+        self.reads
+            .send((r, reply))
+            .map_err(|_| StoreError::Closed)?;
         rx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, cache::Cache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn rows(&self, r: Read) -> Result<Vec<Entry>, StoreError> {
@@ -272,19 +300,42 @@ impl Engine for PgEngine {
         if let Some(pending) = self.overlay().get(key) {
             return Ok(pending);
         }
-        let generation = {
-            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let epoch = {
+            let cache = self.cache();
             if let Some(known) = cache.get(key) {
                 return Ok(known);
             }
-            cache.generation()
+            cache.epoch()
         };
         let found = self.rows(Read::Get(key.to_vec()))?.pop().map(|(_, v)| v);
-        self.cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .offer(generation, key, found.clone());
+        self.cache().offer(epoch, key, found.clone());
         Ok(found)
+    }
+
+    fn prefetch(&self, keys: Vec<Vec<u8>>, done: Box<dyn FnOnce() + Send>) {
+        let epoch = self.cache().epoch();
+        let wanted: Vec<Vec<u8>> = keys
+            .into_iter()
+            .filter(|k| self.overlay().get(k).is_none() && self.cache().get(k).is_none())
+            .collect();
+        if wanted.is_empty() {
+            return done();
+        }
+        let (cache, keys) = (self.cache.clone(), wanted.clone());
+        let done = OnDrop(Some(done));
+        let reply: Reply = Box::new(move |answer| {
+            if let Ok(Answer::Rows(rows)) = answer {
+                // Every key asked for is now known: found, or absent.
+                let mut found: BTreeMap<Vec<u8>, Vec<u8>> = rows.into_iter().collect();
+                let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+                for k in &keys {
+                    cache.offer(epoch, k, found.remove(k));
+                }
+            }
+            drop(done);
+        });
+        // Closed: the reply is dropped with the job, and `done` with it.
+        let _ = self.reads.send((Read::GetMany(wanted), reply));
     }
 
     fn scan(&self, start: &[u8], end: &[u8], limit_n: usize) -> Result<Vec<Entry>, StoreError> {
@@ -377,10 +428,7 @@ impl Engine for PgEngine {
         committed.recv().map_err(|_| StoreError::Closed)??;
         // Committed: the cache (then the database) answers for these keys now. Keys written
         // again while the commit ran are in `queued`, which reads consult first.
-        self.cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .committed(writes.iter());
+        self.cache().committed(writes.iter());
         self.overlay().committing = Arc::default();
         Ok(())
     }

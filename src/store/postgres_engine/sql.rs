@@ -103,6 +103,7 @@ pub(super) fn commit(
 /// A reader's statements, prepared once per connection (see [`CommitStatements`]).
 struct ReadStatements {
     get: postgres::Statement,
+    get_many: postgres::Statement,
     scan: postgres::Statement,
     last: postgres::Statement,
 }
@@ -112,6 +113,7 @@ impl ReadStatements {
         let p = |c: &mut Client, sql: &str| c.prepare(sql).map_err(|e| pg_err("prepare read", &e));
         Ok(ReadStatements {
             get: p(c, "SELECT k, v FROM lacznik_kv WHERE k = $1")?,
+            get_many: p(c, "SELECT k, v FROM lacznik_kv WHERE k = ANY($1)")?,
             scan: p(
                 c,
                 "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3",
@@ -142,13 +144,13 @@ pub(super) fn reader(mut client: Client, settings: &PgSettings, jobs: &Mutex<Rec
                     statements = Some(s);
                 }
                 Err(e) => {
-                    let _ = answer.send(Err(e));
+                    answer(Err(e));
                     continue;
                 }
             }
         }
         let Some(st) = &statements else { continue };
-        let _ = answer.send(run_read(&mut client, st, read));
+        answer(run_read(&mut client, st, read));
     }
 }
 
@@ -159,6 +161,10 @@ fn run_read(c: &mut Client, st: &ReadStatements, read: Read) -> Result<Answer, S
     Ok(match read {
         Read::Get(k) => Answer::Rows(rows(
             c.query(&st.get, &[&k]).map_err(|e| pg_err("get", &e))?,
+        )),
+        Read::GetMany(keys) => Answer::Rows(rows(
+            c.query(&st.get_many, &[&keys])
+                .map_err(|e| pg_err("get", &e))?,
         )),
         Read::Scan(start, end, limit) => Answer::Rows(rows(
             c.query(&st.scan, &[&start, &end, &limit])

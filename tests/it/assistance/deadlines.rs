@@ -29,13 +29,17 @@ async fn notice_of_three_working_days_before_a_visit_after_the_christmas_run() {
     );
 
     s.set_clock(t(NOTICE_DUE)).await;
-    let at = submit(&mut centre, normal(&new_id(), t(VISIT)))
-        .await
-        .request_id;
+    let answer = submit(&mut centre, normal(&new_id(), t(VISIT))).await;
+    let at = answer.request_id;
     assert_eq!(
         breaches(&mut centre, &at).await,
         vec![("assistance.notice".to_string(), t(NOTICE_DUE), true)],
         "at the deadline: late, accepted, breach recorded (and resolved: the request did arrive)"
+    );
+    assert_eq!(
+        breach_rows(&answer.breaches),
+        breaches(&mut centre, &at).await,
+        "the submission's own answer shows the breach it recorded"
     );
 
     s.set_clock(t("2026-12-23T10:00:00Z")).await;
