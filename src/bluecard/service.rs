@@ -53,8 +53,21 @@ pub fn is_closed(app: &App, procedure_id: &str) -> Result<bool, Error> {
 }
 
 fn detailed(app: &App, card: CardRecord) -> Result<DetailedCard, Error> {
+    detailed_known(app, card, None)
+}
+
+/// [`detailed`], given the ids of all the card's breaches when the caller knows them (the
+/// submission that created it: those it recorded), so they are not looked for.
+fn detailed_known(
+    app: &App,
+    card: CardRecord,
+    breach_ids: Option<Vec<u64>>,
+) -> Result<DetailedCard, Error> {
     let clocks = Deadlines::clocks_of(&app.store, &card.card_id)?;
-    let breaches = deadlines::breach::of_case(&app.store, &card.card_id)?;
+    let breaches = match breach_ids {
+        Some(ids) => deadlines::breach::by_ids(&app.store, &ids)?,
+        None => deadlines::breach::of_case(&app.store, &card.card_id)?,
+    };
     Ok(DetailedCard {
         closed: is_closed(app, &card.procedure_id)?,
         card,
@@ -90,7 +103,9 @@ fn view(app: &App, caller: &OrgId, procedure: ProcedureRecord) -> Result<Procedu
 /// Runs a card command by `actor` with the receipt of `event` when it changed the card (a
 /// repeated call changes nothing and gets the receipt of the call that did), then reads
 /// the card's view. With the event comes the form's hash when the caller knows it before
-/// the command (a submission), so the single writer does not compute it.
+/// the command (a submission), so the single writer does not compute it. A submission's
+/// card, when the command wrote it, is a new one: its breaches are those the command
+/// recorded, and its view is made without a scan for them.
 async fn run_card<F>(
     app: &App,
     actor: OrgId,
@@ -102,12 +117,20 @@ where
         + Send
         + 'static,
 {
-    let (card, receipt) = command::execute_receipted(
+    let submission = event == CardEvent::Submitted;
+    let f = move |c: &command::Ctx, txn: &mut crate::store::Txn<'_>, now| {
+        let card = f(c, txn, now)?;
+        let created = submission && txn.has_written(&crate::store::keys::card(&card.card_id)?);
+        let breaches = created.then(|| deadlines::breach::recorded_in(txn, &card.card_id));
+        Ok::<_, Error>((card, breaches))
+    };
+    type Made = (CardRecord, Option<Vec<u64>>);
+    let ((card, breach_ids), receipt) = command::execute_receipted(
         app,
         f,
-        |c: &CardRecord| vec![c.card_id.clone(), c.procedure_id.clone()],
-        (|c: &CardRecord| c.card_id.clone(), crate::store::keys::card),
-        (event.kind(), move |c: &CardRecord| {
+        |(c, _): &Made| vec![c.card_id.clone(), c.procedure_id.clone()],
+        (|(c, _): &Made| c.card_id.clone(), crate::store::keys::card),
+        (event.kind(), move |(c, _): &Made| {
             Some(receipts::card_event(
                 event,
                 c,
@@ -117,7 +140,7 @@ where
         }),
     )
     .await?;
-    let mut d = detailed(app, card)?;
+    let mut d = detailed_known(app, card, breach_ids)?;
     d.receipt = receipt;
     Ok(d)
 }
