@@ -87,10 +87,18 @@ impl PgCluster {
             .try_clone()
             .map_err(io_err("duplicate the log file"))
             .map_err(plain)?;
+        // A durable cluster measures real commits (crash tests, the benchmark), so it gets
+        // PostgreSQL's own default buffers, not the small ones that keep many test clusters
+        // light: with 16 MB the benchmark's table outgrew them within seconds.
         let durability: &[&str] = if self.durable {
-            &["fsync=on", "synchronous_commit=on", "full_page_writes=on"]
+            &[
+                "fsync=on",
+                "synchronous_commit=on",
+                "full_page_writes=on",
+                "shared_buffers=128MB",
+            ]
         } else {
-            &["fsync=off", "full_page_writes=off"]
+            &["fsync=off", "full_page_writes=off", "shared_buffers=16MB"]
         };
         let mut cmd = self.pg_command("postgres");
         cmd.arg("-D")
@@ -100,13 +108,9 @@ impl PgCluster {
             .args(["-h", "127.0.0.1"]) // -h is listen_addresses
             .arg("-k")
             .arg(&self.socket_dir);
-        for setting in [
-            "shared_buffers=16MB",
-            "max_connections=100",
-            "logging_collector=off",
-        ]
-        .iter()
-        .chain(durability)
+        for setting in ["max_connections=100", "logging_collector=off"]
+            .iter()
+            .chain(durability)
         {
             cmd.arg("-c").arg(setting);
         }

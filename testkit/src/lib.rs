@@ -97,7 +97,8 @@ impl PgCluster {
     /// The cluster: `initdb --auth=trust -U lacznik --encoding=UTF8 --locale=C` (trust because
     /// only this machine's loopback and a private socket reach it; the C locale so that
     /// sorting does not depend on the machine), then `postgres -p <free port> -h 127.0.0.1
-    /// -k <socket dir>` with `shared_buffers=16MB`, `max_connections=100`, logging to
+    /// -k <socket dir>` with `shared_buffers=16MB` (128MB, PostgreSQL's default, when
+    /// durable), `max_connections=100`, logging to
     /// `server.log` in the temporary directory; it waits until the server accepts
     /// connections and creates the database `lacznik`.
     ///
@@ -110,7 +111,8 @@ impl PgCluster {
     }
 
     /// Starts a cluster that is durable like a production one: `initdb` syncs its files and
-    /// the server runs with `fsync=on`, `synchronous_commit=on` and `full_page_writes=on`.
+    /// the server runs with `fsync=on`, `synchronous_commit=on` and `full_page_writes=on`,
+    /// and PostgreSQL's default `shared_buffers` (128MB) instead of the small test ones.
     ///
     /// For crash tests and the benchmark, which must measure real durability and the real
     /// cost of a commit. Slower to start than [`PgCluster::start`] (initdb syncs the files).

@@ -9,9 +9,14 @@
 //!
 //! Group commit, as with fjall: [`Engine::apply`] only queues a batch in memory (reads see
 //! it at once through an overlay); [`Engine::flush`] writes everything queued in ONE
-//! database transaction and commits it, so many commands share one durable commit and a
-//! command's batch is all-or-nothing (it is inside one transaction). The database's own
-//! `synchronous_commit` decides what "durable" means (docs/OPERATIONS.md).
+//! statement, which is its own transaction (`sql::commit`), so many commands share one
+//! durable commit and a command's batch is all-or-nothing (it is inside that transaction).
+//! The database's own `synchronous_commit` decides what "durable" means
+//! (docs/OPERATIONS.md).
+//!
+//! Reads: the overlay, then a cache of committed values (`cache`), then a query on one of
+//! the reader connections. [`Engine::prefetch`] reads a command's keys ahead, in one query,
+//! into the cache, so the single writer does not wait for round trips one after another.
 //!
 //! Connections: the `postgres` client blocks, and lacznik reads from async handlers, so
 //! every connection lives on a thread of its own (a few readers, one committer) and calls
@@ -23,24 +28,27 @@
 //! [`StoreError::Locked`] while a node is active ([`PgEngine::open`]).
 
 mod cache;
+mod committer;
 pub mod election;
 mod overlay;
 mod settings;
 mod sql;
 
 use std::collections::BTreeMap;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
 use postgres::Client;
 
 use super::StoreError;
 use super::engine::{Engine, Entry, Op, WriteBatch};
+use committer::Committer;
+pub use committer::LostHook;
 pub use election::Candidacy;
-use election::{HEARTBEAT, become_active, heartbeat, lock_node, wait_for_turn};
+use election::{become_active, lock_node, wait_for_turn};
 use overlay::Overlay;
 pub use settings::PgSettings;
-use sql::{CommitStatements, commit, migrate, reader};
+use sql::{migrate, reader};
 
 /// Schema version this build creates and understands.
 pub const SCHEMA_VERSION: i32 = 1;
@@ -69,7 +77,7 @@ pub(super) type Reply = Box<dyn FnOnce(Result<Answer, StoreError>) + Send>;
 pub(super) type Job = (Read, Reply);
 
 /// A commit, answered by the committer thread.
-type CommitJob = (Arc<Writes>, Sender<Result<(), StoreError>>);
+pub(super) type CommitJob = (Arc<Writes>, Sender<Result<(), StoreError>>);
 
 /// The final state of each key a flush writes (`None`: deleted).
 pub(super) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
@@ -135,64 +143,6 @@ fn connection_thread(
         })
         .map_err(|e| StoreError::Engine(format!("cannot start a database thread: {e}")))?;
     ready.recv().map_err(|_| StoreError::Closed)?
-}
-
-/// Called once when the engine learns, outside any call, that it can write no more.
-pub type LostHook = Box<dyn Fn(StoreError) + Send + Sync>;
-
-/// The committer's side of the engine: the hook to call when its session ends.
-#[derive(Default)]
-struct Committer {
-    lost: Mutex<Option<LostHook>>,
-}
-
-impl Committer {
-    /// Commits what it is sent, and between commits proves the session alive every
-    /// [`HEARTBEAT`]; a failed heartbeat is reported once (the node steps down).
-    fn run(&self, mut c: Client, jobs: &Receiver<CommitJob>) {
-        // One round trip measured at once, so the gauge has a value from the start.
-        let started = std::time::Instant::now();
-        if heartbeat(&mut c).is_ok() {
-            election::confirmed(Some(started.elapsed()));
-        }
-        let mut lost = false;
-        let mut statements = None;
-        loop {
-            match jobs.recv_timeout(HEARTBEAT) {
-                Ok((writes, answer)) => {
-                    let r = match &statements {
-                        Some(st) => commit(&mut c, st, &writes),
-                        None => CommitStatements::prepare(&mut c).and_then(|st| {
-                            let r = commit(&mut c, &st, &writes);
-                            statements = Some(st);
-                            r
-                        }),
-                    };
-                    if r.is_ok() {
-                        election::confirmed(None);
-                    }
-                    let _ = answer.send(r);
-                }
-                Err(RecvTimeoutError::Timeout) if !lost => {
-                    let started = std::time::Instant::now();
-                    match heartbeat(&mut c) {
-                        Ok(()) => election::confirmed(Some(started.elapsed())),
-                        Err(e) => {
-                            lost = true;
-                            let e = StoreError::SessionEnded(e.to_string());
-                            if let Some(hook) =
-                                &*self.lost.lock().unwrap_or_else(|p| p.into_inner())
-                            {
-                                hook(e);
-                            }
-                        }
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-        }
-    }
 }
 
 impl PgEngine {
