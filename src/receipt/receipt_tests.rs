@@ -87,6 +87,30 @@ fn a_receipt_of_another_ca_is_refused() {
 }
 
 #[test]
+fn a_simulated_clocks_receipt_has_its_chain_checked_now_not_at_its_fictional_time() {
+    // A training server on a simulated clock years ahead (the README's walk-through runs in
+    // 2030) signs with a real certificate valid today.
+    let ca = DevCa::generate("test CA").unwrap();
+    let s = signer(&ca, Validity::days(30));
+    let ahead = Payload {
+        event_time: "2040-05-27T08:00:00Z".into(),
+        simulated_clock: true,
+        ..payload()
+    };
+    let v = verify(&s.sign(&ahead).unwrap(), ca.cert_pem().as_bytes()).expect("verifies");
+    assert!(v.payload.simulated_clock);
+    // The same time on a real clock is a certificate long expired.
+    let real = Payload {
+        simulated_clock: false,
+        ..ahead
+    };
+    match verify(&s.sign(&real).unwrap(), ca.cert_pem().as_bytes()) {
+        Err(ReceiptError::Chain(m)) => assert!(m.contains("expired"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_receipt_signed_with_an_expired_certificate_is_refused() {
     let ca = DevCa::generate("test CA").unwrap();
     let now = OffsetDateTime::now_utc();

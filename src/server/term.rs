@@ -92,7 +92,6 @@ pub(super) async fn run(
     let checkpoints = tokio::spawn(crate::receipt::checkpoint::run(
         app.store.clone(),
         app.receipts.signer(),
-        app.clock.clone(),
         every,
         term_stop.clone(),
     ));
