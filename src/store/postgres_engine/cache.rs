@@ -5,9 +5,16 @@
 //!
 //! Coherent because the node holding the engine is the only writer of the database: the
 //! election's fence (`election`) guarantees no other node commits while this engine lives,
-//! so nothing can change a cached value behind its back. Absent keys are cached too. A read
-//! that raced with a commit is not cached (its answer may predate the commit): every commit
-//! bumps a generation, and a read's result is kept only if none happened while it ran.
+//! so nothing can change a cached value behind its back. Absent keys are cached too.
+//!
+//! A read may race with a commit of the same key, and its answer then predate the commit;
+//! so what a read found never replaces what the cache holds (a commit's value is always
+//! the newer), and a commit always replaces it. A read that finds the key not cached and
+//! is older than a commit of it still running puts a stale value in, but that commit
+//! replaces it before the engine's overlay lets go of the key, and until then reads are
+//! answered by the overlay. The one remaining race, a read older than the cache's last
+//! start-over (its commit's value thrown away with the rest), is closed by an epoch that
+//! each start-over bumps: a read from before it is not kept.
 //!
 //! Bounded: when it holds more than [`MAX_ENTRIES`] keys or [`MAX_BYTES`] bytes it starts
 //! over empty (simple, and the hot keys come back with the next reads).
