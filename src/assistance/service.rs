@@ -44,10 +44,7 @@ fn detailed_known(
     breach_ids: Option<Vec<u64>>,
 ) -> Result<Detailed, Error> {
     let clocks = Deadlines::clocks_of(&app.store, &record.request_id)?;
-    let breaches = match breach_ids {
-        Some(ids) => deadlines::breach::by_ids(&app.store, &ids)?,
-        None => deadlines::breach::of_case(&app.store, &record.request_id)?,
-    };
+    let breaches = deadlines::breach::of_case_known(&app.store, &record.request_id, breach_ids)?;
     Ok(Detailed {
         record,
         clocks,

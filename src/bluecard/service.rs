@@ -64,10 +64,7 @@ fn detailed_known(
     breach_ids: Option<Vec<u64>>,
 ) -> Result<DetailedCard, Error> {
     let clocks = Deadlines::clocks_of(&app.store, &card.card_id)?;
-    let breaches = match breach_ids {
-        Some(ids) => deadlines::breach::by_ids(&app.store, &ids)?,
-        None => deadlines::breach::of_case(&app.store, &card.card_id)?,
-    };
+    let breaches = deadlines::breach::of_case_known(&app.store, &card.card_id, breach_ids)?;
     Ok(DetailedCard {
         closed: is_closed(app, &card.procedure_id)?,
         card,

@@ -448,3 +448,7 @@ mod tests;
 #[cfg(test)]
 #[path = "engine_profile_tests.rs"]
 mod profile_tests;
+
+#[cfg(test)]
+#[path = "engine_case_end_tests.rs"]
+mod case_end_tests;
