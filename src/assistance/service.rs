@@ -11,7 +11,8 @@ use super::store::{self as records, ListFilter};
 use super::validate::{self, RawSubmission};
 use crate::app::App;
 use crate::command;
-use crate::deadlines::{self, Breach, ClockRecord, Deadlines};
+use crate::deadlines::view::Known;
+use crate::deadlines::{self, Breach, ClockRecord};
 use crate::directory::{Actor, OrgId, Organization};
 use crate::error::{Error, FieldViolation};
 use crate::feed::{self, Follower};
@@ -33,18 +34,13 @@ pub struct Detailed {
 
 /// The detailed view of a request the caller may see.
 pub fn detailed(app: &App, record: AssistanceRecord) -> Result<Detailed, Error> {
-    detailed_known(app, record, None)
+    detailed_known(app, record, Known::default())
 }
 
-/// [`detailed`], given the ids of all the case's breaches when the caller knows them (a
-/// command that created the case: those it recorded), so they are not looked for.
-fn detailed_known(
-    app: &App,
-    record: AssistanceRecord,
-    breach_ids: Option<Vec<u64>>,
-) -> Result<Detailed, Error> {
-    let clocks = Deadlines::clocks_of(&app.store, &record.request_id)?;
-    let breaches = deadlines::breach::of_case_known(&app.store, &record.request_id, breach_ids)?;
+/// [`detailed`], with what the command that just changed the request knows of its
+/// deadlines (the clocks it wrote; a new case's breaches), so that is not read back.
+fn detailed_known(app: &App, record: AssistanceRecord, known: Known) -> Result<Detailed, Error> {
+    let (clocks, breaches) = deadlines::view::of_case(&app.store, &record.request_id, known)?;
     Ok(Detailed {
         record,
         clocks,
@@ -78,11 +74,11 @@ where
         // Every change appends to the history: one entry, and written now, is a creation.
         let created =
             r.history.len() == 1 && txn.has_written(&crate::store::keys::request(&r.request_id)?);
-        let breaches = created.then(|| deadlines::breach::recorded_in(txn, &r.request_id));
-        Ok::<_, Error>((r, breaches))
+        let known = Known::after(txn, &r.request_id, created);
+        Ok::<_, Error>((r, known))
     };
-    type Made = (AssistanceRecord, Option<Vec<u64>>);
-    let ((r, breach_ids), receipt) = command::execute_receipted(
+    type Made = (AssistanceRecord, Known);
+    let ((r, known), receipt) = command::execute_receipted(
         app,
         command,
         |(r, _): &Made| vec![r.request_id.clone()],
@@ -110,7 +106,7 @@ where
         }),
     )
     .await?;
-    let mut d = detailed_known(app, r, breach_ids)?;
+    let mut d = detailed_known(app, r, known)?;
     d.receipt = receipt;
     Ok(d)
 }

@@ -11,7 +11,8 @@ use super::store as records;
 use super::validate::{self, RawCardContent};
 use crate::app::App;
 use crate::command;
-use crate::deadlines::{self, Breach, ClockRecord, Deadlines};
+use crate::deadlines::view::Known;
+use crate::deadlines::{self, Breach, ClockRecord};
 use crate::directory::{Actor, OrgId, Organization};
 use crate::error::{Error, FieldViolation};
 use crate::people::Signatory;
@@ -53,20 +54,24 @@ pub fn is_closed(app: &App, procedure_id: &str) -> Result<bool, Error> {
 }
 
 fn detailed(app: &App, card: CardRecord) -> Result<DetailedCard, Error> {
-    detailed_known(app, card, None)
+    detailed_known(app, card, (Known::default(), None))
 }
 
-/// [`detailed`], given the ids of all the card's breaches when the caller knows them (the
-/// submission that created it: those it recorded), so they are not looked for.
+/// [`detailed`], with what the command that just changed the card knows: of its deadlines
+/// (the clocks it wrote; a new card's breaches) and whether its procedure is closed (when
+/// it wrote the procedure), so that is not read back.
 fn detailed_known(
     app: &App,
     card: CardRecord,
-    breach_ids: Option<Vec<u64>>,
+    (known, closed): (Known, Option<bool>),
 ) -> Result<DetailedCard, Error> {
-    let clocks = Deadlines::clocks_of(&app.store, &card.card_id)?;
-    let breaches = deadlines::breach::of_case_known(&app.store, &card.card_id, breach_ids)?;
+    let (clocks, breaches) = deadlines::view::of_case(&app.store, &card.card_id, known)?;
+    let closed = match closed {
+        Some(c) => c,
+        None => is_closed(app, &card.procedure_id)?,
+    };
     Ok(DetailedCard {
-        closed: is_closed(app, &card.procedure_id)?,
+        closed,
         card,
         clocks,
         breaches,
@@ -118,11 +123,12 @@ where
     let f = move |c: &command::Ctx, txn: &mut crate::store::Txn<'_>, now| {
         let card = f(c, txn, now)?;
         let created = submission && txn.has_written(&crate::store::keys::card(&card.card_id)?);
-        let breaches = created.then(|| deadlines::breach::recorded_in(txn, &card.card_id));
-        Ok::<_, Error>((card, breaches))
+        let known = Known::after(txn, &card.card_id, created);
+        let closed = records::kept_procedure(txn, &card.procedure_id).map(|p| p.closure.is_some());
+        Ok::<_, Error>((card, (known, closed)))
     };
-    type Made = (CardRecord, Option<Vec<u64>>);
-    let ((card, breach_ids), receipt) = command::execute_receipted(
+    type Made = (CardRecord, (Known, Option<bool>));
+    let ((card, known), receipt) = command::execute_receipted(
         app,
         f,
         |(c, _): &Made| vec![c.card_id.clone(), c.procedure_id.clone()],
@@ -137,7 +143,7 @@ where
         }),
     )
     .await?;
-    let mut d = detailed_known(app, card, breach_ids)?;
+    let mut d = detailed_known(app, card, known)?;
     d.receipt = receipt;
     Ok(d)
 }

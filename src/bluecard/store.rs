@@ -57,9 +57,15 @@ pub fn procedure(store: &Store, id: &str) -> Result<Option<ProcedureRecord>, Sto
     lookup(keys::procedure(id), |k| store.get_sealed(k))
 }
 
-/// Writes a procedure.
+/// Writes a procedure, kept for the command's answer ([`kept_procedure`]).
 pub fn put_procedure(txn: &mut Txn<'_>, p: &ProcedureRecord) -> Result<(), StoreError> {
-    txn.put_sealed(keys::procedure(&p.procedure_id)?, p)
+    txn.put_sealed_kept(keys::procedure(&p.procedure_id)?, p)
+}
+
+/// The procedure this command wrote last, if it wrote `id`: what its answer shows of it,
+/// without reading it back after the commit.
+pub fn kept_procedure<'t>(txn: &'t Txn<'_>, id: &str) -> Option<&'t ProcedureRecord> {
+    keys::procedure(id).ok().and_then(|k| txn.kept(&k))
 }
 
 /// Writes a card.

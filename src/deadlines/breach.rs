@@ -176,25 +176,6 @@ pub fn recorded_in(txn: &Txn<'_>, case_id: &str) -> Vec<u64> {
         .collect()
 }
 
-/// [`of_case`], or, when the caller knows all the case's breach ids (a command that
-/// created the case: [`recorded_in`]), those breaches read by id, without the scan.
-pub fn of_case_known(
-    store: &Store,
-    case_id: &str,
-    known: Option<Vec<u64>>,
-) -> Result<Vec<Breach>, StoreError> {
-    let Some(ids) = known else {
-        return of_case(store, case_id);
-    };
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(b) = get(store, id)? {
-            out.push(b);
-        }
-    }
-    Ok(out)
-}
-
 /// The breaches of a case (and of its children, for a procedure's cards) in id order.
 pub fn of_case(store: &Store, case_id: &str) -> Result<Vec<Breach>, StoreError> {
     let Ok(prefix) = keys::breaches_of_case(case_id) else {

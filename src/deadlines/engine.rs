@@ -243,7 +243,7 @@ impl Deadlines {
                 record.clocks[i].due = due;
             }
         }
-        txn.put_record(key, &record)?;
+        txn.put_record_kept(key, &record)?;
         Ok(breaches)
     }
 

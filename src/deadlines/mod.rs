@@ -16,6 +16,7 @@ pub mod engine;
 pub mod evidence;
 pub mod rules;
 pub mod sweeper;
+pub mod view;
 
 pub use breach::{Breach, BreachEventKind, BreachFilter, BreachLogEntry};
 pub use case::{CaseRef, Facts};

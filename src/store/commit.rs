@@ -307,6 +307,7 @@ fn writer_loop(
                 counters: &mut counters,
                 new_counters: HashMap::new(),
                 durable: Vec::new(),
+                kept: HashMap::new(),
             };
             let completion = job(&mut txn);
             let Txn {

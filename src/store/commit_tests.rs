@@ -267,3 +267,43 @@ async fn a_failed_flush_is_announced_at_once_and_refuses_writes() {
     let next: Result<(), StoreError> = s.execute(|_| Ok(())).await;
     assert!(matches!(next, Err(StoreError::Poisoned)), "{next:?}");
 }
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Note {
+    n: u32,
+}
+
+impl Versioned for Note {
+    const SCHEMA_VERSION: u8 = 1;
+}
+
+#[tokio::test]
+async fn a_kept_record_is_the_last_write_of_its_key_and_is_stored_as_well() {
+    let s = store();
+    s.execute(|t| {
+        t.put_record_kept(b"a".to_vec(), &Note { n: 1 })?;
+        t.put_record_kept(b"a".to_vec(), &Note { n: 2 })?;
+        assert_eq!(t.kept::<Note>(b"a"), Some(&Note { n: 2 }));
+        assert_eq!(t.kept::<String>(b"a"), None, "another type is not it");
+        t.put_record_kept(b"b".to_vec(), &Note { n: 3 })?;
+        t.put(b"b".to_vec(), b"raw".to_vec());
+        assert_eq!(t.kept::<Note>(b"b"), None, "a later put forgets it");
+        t.put_record_kept(b"c".to_vec(), &Note { n: 4 })?;
+        t.delete(b"c".to_vec());
+        assert_eq!(t.kept::<Note>(b"c"), None, "a later delete forgets it");
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(s.get_record::<Note>(b"a").unwrap(), Some(Note { n: 2 }));
+    assert_eq!(s.get(b"b").unwrap(), Some(b"raw".to_vec()));
+    assert_eq!(s.get(b"c").unwrap(), None);
+    let fresh = s
+        .execute(|t| Ok::<_, StoreError>(t.kept::<Note>(b"a").cloned()))
+        .await;
+    assert_eq!(
+        fresh.unwrap(),
+        None,
+        "kept values live as long as their command"
+    );
+}

@@ -30,6 +30,9 @@ async fn a_submitted_request_is_routed_to_the_police_unit_of_the_gmina() {
     let mut police = s.assistance("kmp-torun").await;
     let seen = get(&mut police, &id).await.unwrap();
     assert_eq!(seen.content, r.content);
+    // The answer's clocks come from the command that wrote them, not a read after it:
+    // they are the stored ones.
+    assert_eq!(seen.deadlines, r.deadlines);
     assert_eq!(seen.history.len(), 1);
     assert_eq!(seen.history[0].action, "submitted");
 }

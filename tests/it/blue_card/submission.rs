@@ -21,6 +21,9 @@ async fn a_card_reaches_the_team_of_the_gmina_and_a_retry_is_idempotent() {
     let again = submit(&mut police, card(&id, started())).await;
     assert_eq!(again.procedure_id, c.procedure_id);
     assert_eq!(again.submitted_time, c.submitted_time);
+    // The first answer's clocks came from its command, the retry's (which wrote nothing)
+    // from the store: the same.
+    assert_eq!(again.deadlines, c.deadlines);
     let mut changed = card(&id, started());
     changed.content.as_mut().unwrap().description = "inny opis".into();
     assert_eq!(
@@ -35,6 +38,7 @@ async fn a_card_reaches_the_team_of_the_gmina_and_a_retry_is_idempotent() {
     // § 7 ust. 2: the initiator keeps reading its copy.
     let copy = get_card(&mut police, &id).await.unwrap();
     assert_eq!(copy.content, c.content);
+    assert_eq!(copy.deadlines, c.deadlines);
 }
 
 #[tokio::test]
