@@ -139,6 +139,7 @@ pub struct CpuSnap {
     process: u64,
     database: Option<u64>,
     machine_busy: u64,
+    steal: u64,
     write_bytes: u64,
 }
 
@@ -215,7 +216,7 @@ pub fn cpu_snap() -> CpuSnap {
         .ok()
         .and_then(|s| stat_ticks(&s))
         .unwrap_or(0);
-    let machine_busy = std::fs::read_to_string("/proc/stat")
+    let (machine_busy, steal) = std::fs::read_to_string("/proc/stat")
         .ok()
         .and_then(|s| {
             let line = s.lines().next()?.to_string();
@@ -225,11 +226,13 @@ pub fn cpu_snap() -> CpuSnap {
                 .filter_map(|x| x.parse().ok())
                 .collect();
             // user nice system idle iowait irq softirq steal
-            Some(
-                v.first()? + v.get(1)? + v.get(2)? + v.get(5)? + v.get(6)? + v.get(7).unwrap_or(&0),
-            )
+            let steal = *v.get(7).unwrap_or(&0);
+            Some((
+                v.first()? + v.get(1)? + v.get(2)? + v.get(5)? + v.get(6)? + steal,
+                steal,
+            ))
         })
-        .unwrap_or(0);
+        .unwrap_or((0, 0));
     let write_bytes = device_write_bytes();
     CpuSnap {
         at: Instant::now(),
@@ -237,6 +240,7 @@ pub fn cpu_snap() -> CpuSnap {
         process,
         database: database_ticks(),
         machine_busy,
+        steal,
         write_bytes,
     }
 }
@@ -256,6 +260,10 @@ pub struct CpuUse {
     /// Other processes (machine - this process - the database): noise from outside the
     /// bench.
     pub others: f64,
+    /// Time the hypervisor ran other guests while this machine's CPUs wanted to run (the
+    /// `steal` of `/proc/stat`, part of `machine`): a window with steal was not quiet, however
+    /// idle the machine's own processes were.
+    pub steal: f64,
     /// Bytes written to the machine's disks (all processes).
     pub write_bytes: u64,
 }
@@ -286,6 +294,7 @@ pub fn cpu_use(a: &CpuSnap, b: &CpuSnap) -> CpuUse {
         others: c(machine
             .saturating_sub(process)
             .saturating_sub(database.unwrap_or(0))),
+        steal: c(b.steal.saturating_sub(a.steal)),
         write_bytes: b.write_bytes.saturating_sub(a.write_bytes),
     }
 }

@@ -255,7 +255,7 @@ fn print_cpu(r: &Report) {
         .any(|row| row.cpu.as_ref().is_some_and(|c| c.database.is_some()));
     println!(
         "CPU during each window, in cores: this process by thread role, then the other processes \
-         of the machine{}; disk = bytes written to the machine's disks per OK call",
+         of the machine{}; steal = CPU the hypervisor gave other guests (a window with steal was not quiet); disk = bytes written to the machine's disks per OK call",
         if db {
             " (database = the PostgreSQL server's processes, not in others)"
         } else {
@@ -263,7 +263,7 @@ fn print_cpu(r: &Report) {
         }
     );
     println!(
-        "{:<34} {:>4} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9}{}",
+        "{:<34} {:>4} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9}{}",
         "phase",
         "conc",
         "server",
@@ -274,6 +274,7 @@ fn print_cpu(r: &Report) {
         "clients",
         "total",
         "others",
+        "steal",
         "disk B",
         if db { " database" } else { "" }
     );
@@ -281,7 +282,7 @@ fn print_cpu(r: &Report) {
         let Some(c) = &row.cpu else { continue };
         let g = |k: &str| c.cores.get(k).copied().unwrap_or(0.0);
         println!(
-            "{:<34} {:>4} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>9.0}{}",
+            "{:<34} {:>4} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>6.2} {:>9.0}{}",
             match row.section {
                 "baseline" => format!("{} (baseline)", row.name),
                 _ => row.name.clone(),
@@ -295,6 +296,7 @@ fn print_cpu(r: &Report) {
             g("clients"),
             c.process,
             c.others,
+            c.steal,
             c.write_bytes as f64 / row.count.max(1) as f64,
             c.database.map(|d| format!(" {d:>8.2}")).unwrap_or_default(),
         );
