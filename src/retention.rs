@@ -11,12 +11,11 @@
 //! A case with a running deadline clock is never purged. Breach records (ids and times
 //! only) and the audit log stay, the case's index of its breaches goes (so a case made
 //! later under the same id starts with none); feed events (ids only) stay and readers
-//! skip them. Each
-//! purged case is one store command: the record, its indexes, its clocks and the tombstone
-//! go together or not at all. The engine is then nudged to compact (fjall writes its
-//! memtable out, without waiting; sled cannot be asked); the offline `lacznik purge` also
-//! rewrites the store so the deleted ciphertext leaves the data directory at once (README,
-//! "Retention").
+//! skip them. Each purged case is one store command: the record, its indexes, its clocks
+//! and the tombstone go together or not at all. The engine is then nudged to compact
+//! (fjall writes its memtable out, without waiting; sled cannot be asked); the offline
+//! `lacznik purge` also rewrites the store so the deleted ciphertext leaves the data
+//! directory at once (README, "Retention").
 
 use jiff::{SignedDuration, Timestamp};
 

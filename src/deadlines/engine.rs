@@ -412,17 +412,6 @@ impl Deadlines {
             .unwrap_or(self.rules.profile()))
     }
 
-    /// The clocks of a case, for case views (GetProcedure, GetAssistanceRequest).
-    pub fn clocks_of(
-        store: &crate::store::Store,
-        case_id: &str,
-    ) -> Result<Vec<ClockRecord>, StoreError> {
-        Ok(store
-            .get_record::<CaseClocks>(&keys::clocks(case_id)?)?
-            .map(|r| r.clocks)
-            .unwrap_or_default())
-    }
-
     /// True when some clock is due at or before `now` (a cheap check outside the writer).
     pub fn anything_due(store: &crate::store::Store, now: Timestamp) -> Result<bool, StoreError> {
         let (start, end) = keys::due_by(now);

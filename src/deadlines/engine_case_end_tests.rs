@@ -5,7 +5,7 @@
 use jiff::SignedDuration;
 
 use super::Deadlines;
-use super::tests::{all_breaches, case, event, normal_facts, setup, sweep, t};
+use super::tests::{all_breaches, case, event, normal_facts, on_submission, setup, sweep, t};
 use crate::deadlines::breach;
 use crate::deadlines::rules::{Event, RuleSet};
 
@@ -14,15 +14,7 @@ async fn cancelling_closes_the_clocks() {
     let (store, d) = setup(RuleSet::builtin());
     let c = case("req-5");
     let facts = normal_facts("2026-03-16T09:00:00Z");
-    event(
-        &store,
-        &d,
-        &c,
-        Event::AssistanceSubmitted,
-        t("2026-03-02T09:00:00Z"),
-        facts.clone(),
-    )
-    .await;
+    on_submission(&store, &d, &c, t("2026-03-02T09:00:00Z"), &facts).await;
     event(
         &store,
         &d,
@@ -45,15 +37,7 @@ async fn a_forgotten_case_leaves_its_breach_records_but_not_its_index_of_them() 
     let c = case("req-6");
     let facts = normal_facts("2026-03-16T09:00:00Z");
     let at = t("2026-03-02T09:00:00Z");
-    event(
-        &store,
-        &d,
-        &c,
-        Event::AssistanceSubmitted,
-        at,
-        facts.clone(),
-    )
-    .await;
+    on_submission(&store, &d, &c, at, &facts).await;
     assert_eq!(
         sweep(&store, &d, at + SignedDuration::from_hours(1))
             .await

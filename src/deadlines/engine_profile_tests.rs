@@ -9,8 +9,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use super::*;
-use crate::deadlines::breach;
 use crate::deadlines::rules::{CaseKind, Event, Profile, RuleSet};
+use crate::deadlines::{breach, view};
 use crate::store::Store;
 use crate::store::memory::MemoryEngine;
 
@@ -86,7 +86,7 @@ async fn a_profile_switch_keeps_running_clocks_and_new_clocks_follow_the_new_pro
     event(&store, &old, &card("a"), Event::BlueCardSubmitted, acked).await;
     event(&store, &old, &card("a"), Event::BlueCardAcknowledged, acked).await;
     let due_2011 = t("2026-05-03T22:00:00Z");
-    let a = Deadlines::clocks_of(&store, "a").unwrap();
+    let a = view::clocks_of(&store, "a").unwrap();
     assert_eq!(clock(&a, "bluecard.forward").due, due_2011);
     assert_eq!(clock(&a, "bluecard.forward").profile, Profile::Y2011);
 
@@ -102,7 +102,7 @@ async fn a_profile_switch_keeps_running_clocks_and_new_clocks_follow_the_new_pro
         later,
     )
     .await;
-    let a = Deadlines::clocks_of(&store, "a").unwrap();
+    let a = view::clocks_of(&store, "a").unwrap();
     assert_eq!(clock(&a, "bluecard.forward").due, due_2011);
     assert!(a.iter().all(|c| c.rule != "bluecard.group_meeting"));
 
@@ -110,7 +110,7 @@ async fn a_profile_switch_keeps_running_clocks_and_new_clocks_follow_the_new_pro
     // and the group's meeting within 5 (to 8 May).
     event(&store, &new, &card("b"), Event::BlueCardSubmitted, acked).await;
     event(&store, &new, &card("b"), Event::BlueCardAcknowledged, acked).await;
-    let b = Deadlines::clocks_of(&store, "b").unwrap();
+    let b = view::clocks_of(&store, "b").unwrap();
     assert!(b.iter().all(|c| c.profile == Profile::Y2023));
     assert_eq!(clock(&b, "bluecard.forward").due, t("2026-05-06T22:00:00Z"));
     assert_eq!(
@@ -140,7 +140,7 @@ async fn a_profile_switch_keeps_running_clocks_and_new_clocks_follow_the_new_pro
         forwarded,
     )
     .await;
-    let a = Deadlines::clocks_of(&store, "a").unwrap();
+    let a = view::clocks_of(&store, "a").unwrap();
     let f = clock(&a, "bluecard.forward");
     assert_eq!(f.state_name(), "met_late");
     assert_eq!(f.lateness(), Some(SignedDuration::from_hours(36)));
@@ -158,7 +158,7 @@ async fn a_profile_switch_keeps_running_clocks_and_new_clocks_follow_the_new_pro
         t("2026-05-08T21:59:59Z"),
     )
     .await;
-    let b = Deadlines::clocks_of(&store, "b").unwrap();
+    let b = view::clocks_of(&store, "b").unwrap();
     assert_eq!(clock(&b, "bluecard.group_meeting").state_name(), "met");
 }
 
@@ -188,7 +188,7 @@ async fn switching_back_to_2011_leaves_a_2023_meeting_clock_running_by_its_rule(
         due + SignedDuration::from_hours(1),
     )
     .await;
-    let c = Deadlines::clocks_of(&store, "c").unwrap();
+    let c = view::clocks_of(&store, "c").unwrap();
     assert_eq!(clock(&c, "bluecard.group_meeting").state_name(), "met_late");
 }
 

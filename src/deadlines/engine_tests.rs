@@ -52,6 +52,17 @@ pub(super) async fn event(
         .unwrap()
 }
 
+/// The request's submission at `at`: the event most tests start from.
+pub(super) async fn on_submission(
+    store: &Store,
+    d: &Arc<Deadlines>,
+    c: &CaseRef,
+    at: Timestamp,
+    f: &Facts,
+) -> Vec<u64> {
+    event(store, d, c, Event::AssistanceSubmitted, at, f.clone()).await
+}
+
 pub(super) async fn sweep(store: &Store, d: &Arc<Deadlines>, now: Timestamp) -> SweepOutcome {
     let d = d.clone();
     store
@@ -90,7 +101,7 @@ async fn receipt_rule_boundary_one_second_before_at_and_after() {
     let submitted = t("2026-03-02T09:00:00Z");
     let facts = normal_facts("2026-03-16T09:00:00Z");
     assert!(
-        event(&store, &d, &c, Event::AssistanceSubmitted, submitted, facts)
+        on_submission(&store, &d, &c, submitted, &facts)
             .await
             .is_empty()
     );
@@ -126,15 +137,7 @@ async fn an_act_one_second_before_the_deadline_is_in_time_and_at_it_is_late() {
         let c = case("req-2");
         let submitted = t("2026-03-02T09:00:00Z");
         let facts = normal_facts("2026-03-16T09:00:00Z");
-        event(
-            &store,
-            &d,
-            &c,
-            Event::AssistanceSubmitted,
-            submitted,
-            facts.clone(),
-        )
-        .await;
+        on_submission(&store, &d, &c, submitted, &facts).await;
         let due = submitted + SignedDuration::from_mins(30);
         let act = due + SignedDuration::from_secs(offset);
         let ids = event(&store, &d, &c, Event::AssistanceReceived, act, facts).await;
@@ -160,15 +163,7 @@ async fn a_late_act_after_the_breach_resolves_it_without_rewriting_it() {
     let c = case("req-3");
     let submitted = t("2026-03-02T09:00:00Z");
     let facts = normal_facts("2026-03-16T09:00:00Z");
-    event(
-        &store,
-        &d,
-        &c,
-        Event::AssistanceSubmitted,
-        submitted,
-        facts.clone(),
-    )
-    .await;
+    on_submission(&store, &d, &c, submitted, &facts).await;
     sweep(&store, &d, t("2026-03-02T10:00:00Z")).await;
     let late = t("2026-03-02T11:00:00Z");
     assert!(
@@ -205,27 +200,12 @@ async fn notice_rule_checks_three_working_days_before_across_the_christmas_run()
     let facts = normal_facts("2026-12-28T08:00:00Z");
     let in_time = t("2026-12-21T22:59:59Z");
     assert!(
-        event(
-            &store,
-            &d,
-            &case("a"),
-            Event::AssistanceSubmitted,
-            in_time,
-            facts.clone()
-        )
-        .await
-        .is_empty()
+        on_submission(&store, &d, &case("a"), in_time, &facts)
+            .await
+            .is_empty()
     );
     let late = t("2026-12-21T23:00:00Z");
-    let ids = event(
-        &store,
-        &d,
-        &case("b"),
-        Event::AssistanceSubmitted,
-        late,
-        facts,
-    )
-    .await;
+    let ids = on_submission(&store, &d, &case("b"), late, &facts).await;
     assert_eq!(ids.len(), 1);
     let b = all_breaches(&store);
     assert_eq!(b[0].rule, "assistance.notice");
@@ -239,13 +219,12 @@ async fn rescheduling_moves_the_open_deadlines_and_leaves_no_stale_entry() {
     let (store, d) = setup(RuleSet::builtin());
     let c = case("req-4");
     let submitted = t("2026-03-02T09:00:00Z");
-    event(
+    on_submission(
         &store,
         &d,
         &c,
-        Event::AssistanceSubmitted,
         submitted,
-        normal_facts("2026-03-16T09:00:00Z"),
+        &normal_facts("2026-03-16T09:00:00Z"),
     )
     .await;
     event(
@@ -289,25 +268,23 @@ async fn a_sweep_reads_only_what_is_due() {
     let (store, d) = setup(RuleSet::builtin());
     for i in 0..2000 {
         let c = case(&format!("far-{i}"));
-        event(
+        on_submission(
             &store,
             &d,
             &c,
-            Event::AssistanceSubmitted,
             t("2026-06-01T09:00:00Z"),
-            normal_facts("2026-07-01T09:00:00Z"),
+            &normal_facts("2026-07-01T09:00:00Z"),
         )
         .await;
     }
     for i in 0..3 {
         let c = case(&format!("soon-{i}"));
-        event(
+        on_submission(
             &store,
             &d,
             &c,
-            Event::AssistanceSubmitted,
             t("2026-05-01T09:00:00Z"),
-            normal_facts("2026-07-01T09:00:00Z"),
+            &normal_facts("2026-07-01T09:00:00Z"),
         )
         .await;
     }
@@ -360,13 +337,12 @@ async fn overrides_change_length_and_unit_and_can_disable_a_rule() {
     assert_eq!(due, t("2026-12-30T23:00:00Z"));
 
     let (store, d) = setup(rules);
-    event(
+    on_submission(
         &store,
         &d,
         &case("x"),
-        Event::AssistanceSubmitted,
         t("2026-03-02T09:00:00Z"),
-        normal_facts("2026-03-16T09:00:00Z"),
+        &normal_facts("2026-03-16T09:00:00Z"),
     )
     .await;
     assert_eq!(

@@ -6,7 +6,6 @@
 
 use super::breach::{self, Breach};
 use super::clock::{CaseClocks, ClockRecord};
-use super::engine::Deadlines;
 use crate::store::{Store, StoreError, Txn, keys};
 
 /// What a command knows, when it ends, of the deadlines of the case it was about.
@@ -42,7 +41,7 @@ pub fn of_case(
 ) -> Result<(Vec<ClockRecord>, Vec<Breach>), StoreError> {
     let clocks = match known.clocks {
         Some(c) => c,
-        None => Deadlines::clocks_of(store, case_id)?,
+        None => clocks_of(store, case_id)?,
     };
     let breaches = match known.breach_ids {
         None => breach::of_case(store, case_id)?,
@@ -57,4 +56,12 @@ pub fn of_case(
         }
     };
     Ok((clocks, breaches))
+}
+
+/// The clocks of a case as stored, for case views (GetProcedure, GetAssistanceRequest).
+pub fn clocks_of(store: &Store, case_id: &str) -> Result<Vec<ClockRecord>, StoreError> {
+    Ok(store
+        .get_record::<CaseClocks>(&keys::clocks(case_id)?)?
+        .map(|r| r.clocks)
+        .unwrap_or_default())
 }

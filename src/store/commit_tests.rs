@@ -291,6 +291,8 @@ async fn a_kept_record_is_the_last_write_of_its_key_and_is_stored_as_well() {
         t.put_record_kept(b"c".to_vec(), &Note { n: 4 })?;
         t.delete(b"c".to_vec());
         assert_eq!(t.kept::<Note>(b"c"), None, "a later delete forgets it");
+        t.put_sealed_kept(b"s".to_vec(), &Note { n: 5 })?;
+        assert_eq!(t.kept::<Note>(b"s"), Some(&Note { n: 5 }));
         Ok::<_, StoreError>(())
     })
     .await
@@ -298,6 +300,7 @@ async fn a_kept_record_is_the_last_write_of_its_key_and_is_stored_as_well() {
     assert_eq!(s.get_record::<Note>(b"a").unwrap(), Some(Note { n: 2 }));
     assert_eq!(s.get(b"b").unwrap(), Some(b"raw".to_vec()));
     assert_eq!(s.get(b"c").unwrap(), None);
+    assert_eq!(s.get_sealed::<Note>(b"s").unwrap(), Some(Note { n: 5 }));
     let fresh = s
         .execute(|t| Ok::<_, StoreError>(t.kept::<Note>(b"a").cloned()))
         .await;

@@ -82,9 +82,8 @@ impl Txn<'_> {
         key: Vec<u8>,
         value: &T,
     ) -> Result<(), StoreError> {
-        self.put_sealed(key.clone(), value)?;
-        self.kept.insert(key, Box::new(value.clone()));
-        Ok(())
+        self.put_sealed(key.clone(), value)
+            .map(|()| self.keep(key, value))
     }
 
     /// Re-seals a sealed value under the active key (key rotation); returns whether the
@@ -120,13 +119,18 @@ impl Txn<'_> {
         key: Vec<u8>,
         value: &T,
     ) -> Result<(), StoreError> {
-        self.put_record(key.clone(), value)?;
-        self.kept.insert(key, Box::new(value.clone()));
-        Ok(())
+        self.put_record(key.clone(), value)
+            .map(|()| self.keep(key, value))
     }
 
-    /// The value this command last wrote at `key` with [`Txn::put_record_kept`], if that
-    /// was its last write of the key (a later put or delete forgets it).
+    /// Keeps `value` as the one just written at `key` (after the write: a write forgets).
+    fn keep<T: Clone + Send + 'static>(&mut self, key: Vec<u8>, value: &T) {
+        self.kept.insert(key, Box::new(value.clone()));
+    }
+
+    /// The value this command last wrote at `key` with [`Txn::put_record_kept`] or
+    /// [`Txn::put_sealed_kept`], if that was its last write of the key (a later put or
+    /// delete forgets it).
     pub fn kept<T: 'static>(&self, key: &[u8]) -> Option<&T> {
         self.kept.get(key).and_then(|v| v.downcast_ref::<T>())
     }
