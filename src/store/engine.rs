@@ -37,8 +37,9 @@ pub trait Engine: Send + Sync + 'static {
     fn on_lost(&self, _hook: Box<dyn Fn(StoreError) + Send + Sync>) {}
     /// Reads `keys` ahead of a command that will read them and calls `done` once they are
     /// at hand (or could not be read: the command's own read then reports why), so that
-    /// the single writer does not wait for them one after another. PostgreSQL makes the
-    /// reads in parallel on its reader connections and keeps them in its cache; the
+    /// the single writer does not wait for them one after another. PostgreSQL reads them
+    /// on its prefetcher connections (the prefetches waiting at a time in one query) and
+    /// keeps them in its cache; the
     /// embedded engines read from memory or the page cache anyway and call `done` at once.
     fn prefetch(&self, _keys: Vec<Vec<u8>>, done: Box<dyn FnOnce() + Send>) {
         done();

@@ -186,6 +186,127 @@ fn postgres_reads_merge_what_is_queued_with_what_is_committed() {
 }
 
 #[test]
+fn postgres_prefetches_made_at_once_are_all_answered_and_read_from_the_cache() {
+    use crate::store::postgres_engine::PgEngine;
+    let mut pg = lacznik_testkit::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+    let e = Arc::new(PgEngine::open(&postgres(&pg)).unwrap());
+    let mut b = WriteBatch::default();
+    for i in 0u16..200 {
+        put(&mut b, &[b'p', (i >> 8) as u8, i as u8], &i.to_be_bytes());
+    }
+    e.apply(b).unwrap();
+    e.flush().unwrap();
+    // A fresh engine, so nothing is cached by the commit: 400 prefetches from 8 threads at
+    // once, each of a present key and an absent one (what a new submission asks for);
+    // they share queries, and each is answered with its own keys.
+    drop(e);
+    let e = Arc::new(PgEngine::open(&postgres(&pg)).unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let threads: Vec<_> = (0..8u16)
+        .map(|t| {
+            let (e, tx) = (e.clone(), tx.clone());
+            std::thread::spawn(move || {
+                for i in (t * 50)..(t * 50 + 50) {
+                    let present = vec![b'p', ((i % 200) >> 8) as u8, (i % 200) as u8];
+                    let absent = vec![b'q', (i >> 8) as u8, i as u8];
+                    let tx = tx.clone();
+                    e.prefetch(vec![present, absent], Box::new(move || tx.send(i).unwrap()));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut answered: Vec<u16> = (0..400)
+        .map(|_| {
+            rx.recv_timeout(Duration::from_secs(10))
+                .expect("every prefetch called back")
+        })
+        .collect();
+    answered.sort_unstable();
+    assert_eq!(answered, (0..400).collect::<Vec<u16>>());
+    // With the database gone, every key read ahead is still answered, rightly: from the
+    // cache the prefetches filled, found or known absent.
+    pg.kill().unwrap();
+    for i in 0u16..400 {
+        let present = [b'p', ((i % 200) >> 8) as u8, (i % 200) as u8];
+        assert_eq!(
+            e.get(&present).unwrap().as_deref(),
+            Some((i % 200).to_be_bytes().as_slice())
+        );
+        assert_eq!(e.get(&[b'q', (i >> 8) as u8, i as u8]).unwrap(), None);
+    }
+    // A key nobody read ahead needs the database, which is gone.
+    assert!(e.get(b"never read").is_err());
+}
+
+#[test]
+fn postgres_reads_never_scan_the_whole_table_even_when_planned_on_a_tiny_one() {
+    use crate::store::postgres_engine::PgEngine;
+    let pg = lacznik_testkit::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+    let seq_scans = || -> i64 {
+        let mut c = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
+        c.query_one(
+            "SELECT coalesce(seq_scan, 0) FROM pg_stat_user_tables WHERE relname = 'lacznik_kv'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    // Creating the schema scans the empty table once; counted from here. (A session's
+    // counters are reported when it ends, so the engine is closed before each count.)
+    drop(PgEngine::open(&postgres(&pg)).unwrap());
+    let before = seq_scans();
+    let e = PgEngine::open(&postgres(&pg)).unwrap();
+    let reads = |e: &PgEngine, round: u8| {
+        for i in 0u8..12 {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let ahead = vec![vec![b'x', round, i], vec![b'k', 1]];
+            e.prefetch(ahead, Box::new(move || tx.send(()).unwrap()));
+            rx.recv_timeout(Duration::from_secs(10)).unwrap();
+            e.get(&[b'y', round, i]).unwrap();
+            e.scan(&[b'k', i], b"l", 5).unwrap();
+            e.last(b"k", &[b'k', i]).unwrap();
+        }
+    };
+    // Statements run (past PostgreSQL's five custom plans) on a table of one page, and
+    // planned again after an ANALYZE of it (as autovacuum makes early in a new store's
+    // life), where a sequential scan is the cheapest plan...
+    let mut b = WriteBatch::default();
+    put(&mut b, &[b'k', 1], b"v");
+    e.apply(b).unwrap();
+    e.flush().unwrap();
+    reads(&e, 0);
+    let mut c = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
+    c.batch_execute("ANALYZE lacznik_kv").unwrap();
+    reads(&e, 1);
+    // ...must not go on scanning the table once it is large.
+    for chunk in 0u16..10 {
+        let mut b = WriteBatch::default();
+        for i in 0u16..500 {
+            put(
+                &mut b,
+                &[
+                    b'k',
+                    2,
+                    (chunk >> 8) as u8,
+                    chunk as u8,
+                    (i >> 8) as u8,
+                    i as u8,
+                ],
+                &[7; 200],
+            );
+        }
+        e.apply(b).unwrap();
+        e.flush().unwrap();
+    }
+    reads(&e, 2);
+    drop(e);
+    assert_eq!(seq_scans() - before, 0, "sequential scans of lacznik_kv");
+}
+
+#[test]
 fn offline_commands_are_refused_while_a_node_is_active_on_postgres() {
     use crate::store::postgres_engine::PgEngine;
     let pg = lacznik_testkit::PgCluster::start().expect("a throwaway PostgreSQL cluster");

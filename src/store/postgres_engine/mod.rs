@@ -15,11 +15,13 @@
 //! (docs/OPERATIONS.md).
 //!
 //! Reads: the overlay, then a cache of committed values (`cache`), then a query on one of
-//! the reader connections. [`Engine::prefetch`] reads a command's keys ahead, in one query,
-//! into the cache, so the single writer does not wait for round trips one after another.
+//! the reader connections. [`Engine::prefetch`] reads a command's keys ahead into the
+//! cache, so the single writer does not wait for round trips one after another; the
+//! prefetches waiting at a time share one query (`prefetch`).
 //!
 //! Connections: the `postgres` client blocks, and lacznik reads from async handlers, so
-//! every connection lives on a thread of its own (a few readers, one committer) and calls
+//! every connection lives on a thread of its own (a few readers, two prefetchers, one
+//! committer) and calls
 //! reach it through a channel; nothing ever blocks inside a runtime it does not own.
 //!
 //! One writing node per database: the committer's session holds an advisory lock, which
@@ -31,6 +33,7 @@ mod cache;
 mod committer;
 pub mod election;
 mod overlay;
+mod prefetch;
 mod settings;
 mod sql;
 
@@ -47,7 +50,9 @@ pub use committer::LostHook;
 pub use election::Candidacy;
 use election::{become_active, lock_node, wait_for_turn};
 use overlay::Overlay;
+use prefetch::{PREFETCHERS, Prefetch, prefetcher};
 pub use settings::PgSettings;
+use settings::Role;
 use sql::{migrate, reader};
 
 /// Schema version this build creates and understands.
@@ -58,8 +63,6 @@ const READERS: usize = 8;
 /// A read, answered by one of the reader threads.
 pub(super) enum Read {
     Get(Vec<u8>),
-    /// The rows of any of these keys (a prefetch: one query for all).
-    GetMany(Vec<Vec<u8>>),
     Scan(Vec<u8>, Vec<u8>, i64),
     LastBefore(Vec<u8>, Vec<u8>, i64),
     Size,
@@ -70,8 +73,7 @@ pub(super) enum Answer {
     Size(u64),
 }
 
-/// Where a reader hands its answer: to a caller waiting on a channel, or to a prefetch
-/// that keeps it in the cache.
+/// Where a reader hands its answer (to a caller waiting on a channel).
 pub(super) type Reply = Box<dyn FnOnce(Result<Answer, StoreError>) + Send>;
 
 pub(super) type Job = (Read, Reply);
@@ -85,6 +87,7 @@ pub(super) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 /// The PostgreSQL engine; see the module docs.
 pub struct PgEngine {
     reads: Sender<Job>,
+    prefetches: Sender<Prefetch>,
     overlay: Mutex<Overlay>,
     commits: Mutex<Option<Sender<CommitJob>>>,
     /// Disconnects when the committer has closed its session.
@@ -92,19 +95,6 @@ pub struct PgEngine {
     committer: Arc<Committer>,
     /// Committed values this node wrote or read (`cache`).
     cache: Arc<Mutex<cache::Cache>>,
-}
-
-/// Runs its function when dropped: a prefetch's `done`, held by the reply of its read, runs
-/// when the reply has run or was dropped unanswered (a reader that went away), so a
-/// prefetch never leaves its caller waiting.
-struct OnDrop(Option<Box<dyn FnOnce() + Send>>);
-
-impl Drop for OnDrop {
-    fn drop(&mut self) {
-        if let Some(f) = self.0.take() {
-            f();
-        }
-    }
 }
 
 impl Drop for PgEngine {
@@ -192,6 +182,18 @@ impl PgEngine {
             election::confirmed_never();
             drop(done_tx);
         })?;
+        let cache: Arc<Mutex<cache::Cache>> = Arc::default();
+        let (prefetches, rx) = channel::<Prefetch>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..PREFETCHERS {
+            let (rx, cache) = (rx.clone(), cache.clone());
+            connection_thread(
+                format!("lacznik-pg-prefetch-{i}"),
+                settings,
+                |s| s.connect_as(Role::Prefetch),
+                move |c, settings| prefetcher(c, settings, &rx, &cache),
+            )?;
+        }
         let (reads, rx) = channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..READERS {
@@ -199,17 +201,18 @@ impl PgEngine {
             connection_thread(
                 format!("lacznik-pg-read-{i}"),
                 settings,
-                PgSettings::connect,
+                |s| s.connect_as(Role::Read),
                 move |c, settings| reader(c, settings, &rx),
             )?;
         }
         Ok(PgEngine {
             reads,
+            prefetches,
             overlay: Mutex::new(Overlay::default()),
             commits: Mutex::new(Some(commits)),
             closed: Mutex::new(Some(done)),
             committer,
-            cache: Arc::default(),
+            cache,
         })
     }
 
@@ -271,21 +274,12 @@ impl Engine for PgEngine {
         if wanted.is_empty() {
             return done();
         }
-        let (cache, keys) = (self.cache.clone(), wanted.clone());
-        let done = OnDrop(Some(done));
-        let reply: Reply = Box::new(move |answer| {
-            if let Ok(Answer::Rows(rows)) = answer {
-                // Every key asked for is now known: found, or absent.
-                let mut found: BTreeMap<Vec<u8>, Vec<u8>> = rows.into_iter().collect();
-                let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
-                for k in &keys {
-                    cache.offer(epoch, k, found.remove(k));
-                }
-            }
-            drop(done);
+        // Closed: the prefetch comes back in the error and is dropped, which runs `done`.
+        let _ = self.prefetches.send(Prefetch {
+            keys: wanted,
+            epoch,
+            done: Some(done),
         });
-        // Closed: the reply is dropped with the job, and `done` with it.
-        let _ = self.reads.send((Read::GetMany(wanted), reply));
     }
 
     fn scan(&self, start: &[u8], end: &[u8], limit_n: usize) -> Result<Vec<Entry>, StoreError> {

@@ -52,8 +52,27 @@ impl std::fmt::Debug for PgSettings {
     }
 }
 
+/// What a connection is for, shown as its `application_name` (`lacznik/commit`, ...) in
+/// `pg_stat_activity` and the database's logs, so an operator can tell the active's
+/// committing session from its readers.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Role {
+    /// The committer (and the election's session that becomes it); offline commands.
+    Commit,
+    /// A reader of handlers' and streams' reads.
+    Read,
+    /// A prefetcher (`prefetch`).
+    Prefetch,
+}
+
 impl PgSettings {
+    /// A connection for the committer (the role most callers want).
     pub(super) fn connect(&self) -> Result<Client, StoreError> {
+        self.connect_as(Role::Commit)
+    }
+
+    /// A connection named for what it is for (see [`Role`]).
+    pub(super) fn connect_as(&self, role: Role) -> Result<Client, StoreError> {
         let mut config: postgres::Config = self
             .url
             .parse()
@@ -61,7 +80,23 @@ impl PgSettings {
         if let Some(p) = &self.password {
             config.password(p);
         }
-        config.application_name("lacznik");
+        // Every statement lacznik runs on `lacznik_kv` finds rows by its primary key, and an
+        // index scan is right for all of them however small the table. Left to the
+        // planner, a statement planned while the table is tiny (a new store, right after
+        // autovacuum's first ANALYZE of it) is a sequential scan, and a prepared one stays
+        // so as the table grows: a benchmark run caught a new store's read-ahead scanning
+        // the whole table each time (the database at 1.4 cores, a third of the
+        // throughput). Off, a sequential scan is only chosen where no index can serve.
+        let options = match config.get_options() {
+            Some(o) if !o.is_empty() => format!("{o} -c enable_seqscan=off"),
+            _ => "-c enable_seqscan=off".to_string(),
+        };
+        config.options(&options);
+        config.application_name(match role {
+            Role::Commit => "lacznik/commit",
+            Role::Read => "lacznik/read",
+            Role::Prefetch => "lacznik/prefetch",
+        });
         // A database behind a cut network must fail a call within the session timeout,
         // not after TCP's retransmissions give up (minutes): the node then steps down.
         if config.get_connect_timeout().is_none() {

@@ -6,7 +6,7 @@ use std::sync::mpsc::Receiver;
 
 use postgres::Client;
 
-use super::settings::{PgSettings, pg_err};
+use super::settings::{PgSettings, Role, pg_err};
 use super::{Answer, Job, Read, SCHEMA_VERSION};
 use crate::store::StoreError;
 use crate::store::engine::Entry;
@@ -23,8 +23,15 @@ pub(super) fn migrate(c: &mut Client) -> Result<(), StoreError> {
     .map_err(|e| pg_err("create schema", &e))?;
     // Values arrive sealed (encrypted): compressing them is wasted work on every write.
     // EXTERNAL keeps large values out of line without trying to compress them.
-    t.batch_execute("ALTER TABLE lacznik_kv ALTER COLUMN v SET STORAGE EXTERNAL")
-        .map_err(|e| pg_err("set storage", &e))?;
+    // And values up to a page stay in the row: PostgreSQL moves a row's long values out to
+    // the TOAST table once the row passes ~2 kB, which made every request record (~2.4 kB
+    // sealed) two TOAST chunks, each a heap row and an index entry more, on every write and
+    // read. `toast_tuple_target` raises that to what fits a page; larger values still go.
+    t.batch_execute(
+        "ALTER TABLE lacznik_kv ALTER COLUMN v SET STORAGE EXTERNAL;
+         ALTER TABLE lacznik_kv SET (toast_tuple_target = 8160)",
+    )
+    .map_err(|e| pg_err("set storage", &e))?;
     let found: Option<i32> = t
         .query_opt("SELECT max(version) FROM lacznik_schema", &[])
         .map_err(|e| pg_err("read schema version", &e))?
@@ -100,7 +107,6 @@ pub(super) fn commit(
 /// A reader's statements, prepared once per connection (see [`CommitStatements`]).
 struct ReadStatements {
     get: postgres::Statement,
-    get_many: postgres::Statement,
     scan: postgres::Statement,
     last: postgres::Statement,
 }
@@ -110,7 +116,6 @@ impl ReadStatements {
         let p = |c: &mut Client, sql: &str| c.prepare(sql).map_err(|e| pg_err("prepare read", &e));
         Ok(ReadStatements {
             get: p(c, "SELECT k, v FROM lacznik_kv WHERE k = $1")?,
-            get_many: p(c, "SELECT k, v FROM lacznik_kv WHERE k = ANY($1)")?,
             scan: p(
                 c,
                 "SELECT k, v FROM lacznik_kv WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3",
@@ -133,7 +138,7 @@ pub(super) fn reader(mut client: Client, settings: &PgSettings, jobs: &Mutex<Rec
         if client.is_closed() || statements.is_none() {
             // The database restarted or the connection broke: try once more per read.
             match settings
-                .connect()
+                .connect_as(Role::Read)
                 .and_then(|mut c| ReadStatements::prepare(&mut c).map(|s| (c, s)))
             {
                 Ok((c, s)) => {
@@ -158,10 +163,6 @@ fn run_read(c: &mut Client, st: &ReadStatements, read: Read) -> Result<Answer, S
     Ok(match read {
         Read::Get(k) => Answer::Rows(rows(
             c.query(&st.get, &[&k]).map_err(|e| pg_err("get", &e))?,
-        )),
-        Read::GetMany(keys) => Answer::Rows(rows(
-            c.query(&st.get_many, &[&keys])
-                .map_err(|e| pg_err("get", &e))?,
         )),
         Read::Scan(start, end, limit) => Answer::Rows(rows(
             c.query(&st.scan, &[&start, &end, &limit])
