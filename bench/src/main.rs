@@ -32,7 +32,7 @@ use prost::Message;
 use env::{Endpoint, Server};
 use lacznik::store::EngineKind;
 use load::{Measured, Rpc};
-use report::{Report, Row};
+use report::{MIB, Report, Row};
 
 /// Benchmark of lacznik: real server, real mutual-TLS clients, durable writes.
 #[derive(Parser, Debug)]
@@ -164,7 +164,7 @@ fn run(args: Args) -> Result<()> {
     // Kept for the whole run, stopped at its end (and by its Drop on an error).
     let pg = if env::engine() == EngineKind::Postgres {
         eprintln!("postgres: starting a durable throwaway cluster...");
-        let pg = pg::Postgres::start()?;
+        let pg = pg::Postgres::start(args.smoke)?;
         if let Some(pid) = pg.pid() {
             host::watch_database(pid);
         }
@@ -275,6 +275,13 @@ fn run(args: Args) -> Result<()> {
         ));
     }
     if let Some(pg) = pg {
+        let wal = pg.wal_since_warmup()?;
+        if let Some(m) = r.machine["postgres"].as_object_mut() {
+            m.insert(
+                "wal_during_run_mib".into(),
+                serde_json::json!(wal as f64 / MIB),
+            );
+        }
         pg.stop()?;
     }
     r.total = total.elapsed();

@@ -35,14 +35,21 @@ pub struct Postgres {
 impl Postgres {
     /// Starts the durable cluster, reads its version and durability settings, and checks
     /// that commits are fsynced (a benchmark of unsynced commits would flatter postgres).
-    pub fn start() -> Result<Postgres> {
+    pub fn start(smoke: bool) -> Result<Postgres> {
         let t = Instant::now();
         let cluster = PgCluster::start_durable()
             .map_err(|e| anyhow!("start the benchmark's PostgreSQL cluster: {e}"))?;
         let startup_secs = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let warm_mib = if smoke { 64 } else { WARM_WAL_MIB };
+        let lsn = warm_wal(&cluster.url(), warm_mib)?;
+        let warm_secs = t.elapsed().as_secs_f64();
         let mut info = server_settings(&cluster.url())?;
         if let Some(m) = info.as_object_mut() {
             m.insert("cluster_startup_secs".into(), json!(startup_secs));
+            m.insert("wal_warmup_secs".into(), json!(warm_secs));
+            m.insert("wal_warmup_mib".into(), json!(warm_mib));
+            m.insert("wal_lsn_after_warmup".into(), json!(lsn));
             m.insert(
                 "cluster".into(),
                 json!(
@@ -89,12 +96,67 @@ impl Postgres {
             .with_context(|| format!("open a postgres store on {}", settings.url))
     }
 
+    /// WAL the database has written since the warm-up (every store's), in bytes: what the
+    /// warm-up's segments must cover for the run to create none.
+    pub fn wal_since_warmup(&self) -> Result<u64> {
+        let mut c = postgres::Client::connect(&self.cluster.url(), postgres::NoTls)
+            .context("connect to the benchmark's cluster")?;
+        let start = self.info["wal_lsn_after_warmup"].as_str().unwrap_or("0/0");
+        let n: f64 = c
+            .query_one(
+                "SELECT (pg_current_wal_lsn() - $1::text::pg_lsn)::float8",
+                &[&start],
+            )
+            .context("WAL written")?
+            .get(0);
+        Ok(n as u64)
+    }
+
     /// Stops the server the clean way (its temp directory goes when this is dropped).
     pub fn stop(mut self) -> Result<()> {
         self.cluster
             .stop()
             .map_err(|e| anyhow!("stop the benchmark's PostgreSQL cluster: {e}"))
     }
+}
+
+/// WAL written (and recycled) before the run: more than PostgreSQL's default `max_wal_size`
+/// (1 GB), the most a checkpoint keeps for reuse.
+const WARM_WAL_MIB: u32 = 1200;
+
+/// Brings the fresh cluster's WAL to the state of a cluster in service: its segment files
+/// exist and are reused. A fresh cluster has none ahead, so every 16 MB of WAL the
+/// committing backend stops to create and zero-fill a new file (and sync it): at the
+/// benchmark's ~11 MB/s of WAL that was a stall of 30-75 ms every 1.5 s, inside a flush,
+/// which a cluster that has run for a while does not have (its checkpoints recycle old
+/// segments into future ones, up to `max_wal_size` ahead). So the run writes `mib` MiB of
+/// WAL (logical messages, nothing stored), then checkpoints, which renames the used
+/// segments into the next ones; `min_wal_size = 1GB` (docs/OPERATIONS.md recommends it
+/// for a busy node) keeps them from being removed as idle. `max_wal_size` and the
+/// checkpoints stay PostgreSQL's defaults, so a run that writes over 1 GB of WAL sees one
+/// as a production cluster would.
+fn warm_wal(url: &str, mib: u32) -> Result<String> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls)
+        .with_context(|| format!("connect to {url}"))?;
+    let emit = format!(
+        "SELECT pg_logical_emit_message(false, 'lacznik-bench', repeat('w', 1048576)) \
+         FROM generate_series(1, {mib})"
+    );
+    // One statement each: ALTER SYSTEM refuses to run inside a transaction block.
+    for sql in [
+        "ALTER SYSTEM SET min_wal_size = '1GB'",
+        "SELECT pg_reload_conf()",
+        emit.as_str(),
+        "CHECKPOINT",
+    ] {
+        c.batch_execute(sql)
+            .with_context(|| format!("warm the WAL: {sql}"))?;
+    }
+    let lsn: String = c
+        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        .context("pg_current_wal_lsn()")?
+        .get(0);
+    Ok(lsn)
 }
 
 /// `version()` and the settings that decide what a commit costs, read from the server
@@ -116,6 +178,8 @@ fn server_settings(url: &str) -> Result<Value> {
         "wal_sync_method",
         "shared_buffers",
         "wal_buffers",
+        "min_wal_size",
+        "max_wal_size",
         "max_connections",
     ] {
         let value: String = c

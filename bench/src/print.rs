@@ -30,14 +30,19 @@ pub fn header(r: &Report) {
     if pg.is_object() {
         println!(
             "postgres: {} (own throwaway cluster on this machine, TCP 127.0.0.1); fsync {}, \
-             synchronous_commit {}, full_page_writes {}, wal_sync_method {}, shared_buffers {}; \
-             one database per store",
+             synchronous_commit {}, full_page_writes {}, wal_sync_method {}, shared_buffers {}, \
+             min_wal_size {}, max_wal_size {}; WAL warmed with {} MiB in {:.1} s; one database \
+             per store",
             pg["server_version"].as_str().unwrap_or("?"),
             pg["fsync"].as_str().unwrap_or("?"),
             pg["synchronous_commit"].as_str().unwrap_or("?"),
             pg["full_page_writes"].as_str().unwrap_or("?"),
             pg["wal_sync_method"].as_str().unwrap_or("?"),
             pg["shared_buffers"].as_str().unwrap_or("?"),
+            pg["min_wal_size"].as_str().unwrap_or("?"),
+            pg["max_wal_size"].as_str().unwrap_or("?"),
+            pg["wal_warmup_mib"].as_u64().unwrap_or(0),
+            pg["wal_warmup_secs"].as_f64().unwrap_or(0.0),
         );
     }
     println!(
@@ -243,6 +248,13 @@ pub fn print(r: &Report) {
         r.total.as_secs_f64(),
         r.loadavg_end
     );
+    let pg = &r.machine["postgres"];
+    if let Some(wal) = pg["wal_during_run_mib"].as_f64() {
+        println!(
+            "postgres: {wal:.0} MiB of WAL written during the run (after the {} MiB warm-up)",
+            pg["wal_warmup_mib"].as_u64().unwrap_or(0)
+        );
+    }
 }
 
 /// CPU per phase, in cores (of the machine's), by thread role.
