@@ -21,8 +21,8 @@
 //!
 //! Connections: the `postgres` client blocks, and lacznik reads from async handlers, so
 //! every connection lives on a thread of its own (a few readers, two prefetchers, one
-//! committer) and calls
-//! reach it through a channel; nothing ever blocks inside a runtime it does not own.
+//! committer) and calls reach it through a channel; nothing ever blocks inside a runtime it
+//! does not own.
 //!
 //! One writing node per database: the committer's session holds an advisory lock, which
 //! is the active/standby election and the fence at once ([`election`]). A server waits for
