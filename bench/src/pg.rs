@@ -30,6 +30,8 @@ pub const SCALE_SKIPPED: &str = "not run on postgres: the scale phase measures t
 pub struct Postgres {
     cluster: PgCluster,
     info: Value,
+    /// The WAL position after the warm-up, where the run's own WAL begins.
+    wal_start: String,
 }
 
 impl Postgres {
@@ -49,7 +51,7 @@ impl Postgres {
             m.insert("cluster_startup_secs".into(), json!(startup_secs));
             m.insert("wal_warmup_secs".into(), json!(warm_secs));
             m.insert("wal_warmup_mib".into(), json!(warm_mib));
-            m.insert("wal_lsn_after_warmup".into(), json!(lsn));
+            m.insert("wal_lsn_after_warmup".into(), json!(&lsn));
             m.insert(
                 "cluster".into(),
                 json!(
@@ -65,7 +67,11 @@ impl Postgres {
                 bail!("the benchmark's PostgreSQL cluster runs with {setting} = {value}, not on");
             }
         }
-        Ok(Postgres { cluster, info })
+        Ok(Postgres {
+            cluster,
+            info,
+            wal_start: lsn,
+        })
     }
 
     /// Version and settings of the server, for the report's machine section.
@@ -101,11 +107,10 @@ impl Postgres {
     pub fn wal_since_warmup(&self) -> Result<u64> {
         let mut c = postgres::Client::connect(&self.cluster.url(), postgres::NoTls)
             .context("connect to the benchmark's cluster")?;
-        let start = self.info["wal_lsn_after_warmup"].as_str().unwrap_or("0/0");
         let n: f64 = c
             .query_one(
                 "SELECT (pg_current_wal_lsn() - $1::text::pg_lsn)::float8",
-                &[&start],
+                &[&self.wal_start],
             )
             .context("WAL written")?
             .get(0);

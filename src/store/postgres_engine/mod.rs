@@ -266,11 +266,14 @@ impl Engine for PgEngine {
     }
 
     fn prefetch(&self, keys: Vec<Vec<u8>>, done: Box<dyn FnOnce() + Send>) {
-        let epoch = self.cache().epoch();
-        let wanted: Vec<Vec<u8>> = keys
-            .into_iter()
-            .filter(|k| self.overlay().get(k).is_none() && self.cache().get(k).is_none())
-            .collect();
+        let (epoch, wanted) = {
+            let (overlay, cache) = (self.overlay(), self.cache());
+            let wanted: Vec<Vec<u8>> = keys
+                .into_iter()
+                .filter(|k| overlay.get(k).is_none() && cache.get(k).is_none())
+                .collect();
+            (cache.epoch(), wanted)
+        };
         if wanted.is_empty() {
             return done();
         }

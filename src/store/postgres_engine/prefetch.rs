@@ -25,7 +25,7 @@ use std::sync::mpsc::Receiver;
 use postgres::Client;
 
 use super::cache::Cache;
-use super::settings::{PgSettings, Role, pg_err};
+use super::settings::{PgSettings, Role, Session, pg_err};
 use crate::store::StoreError;
 
 /// Prefetcher threads (connections).
@@ -54,31 +54,23 @@ impl Drop for Prefetch {
 /// A prefetcher thread's loop: gathers the waiting prefetches, answers them with one query,
 /// until the engine is dropped (the channel closes).
 pub(super) fn prefetcher(
-    mut client: Client,
+    client: Client,
     settings: &PgSettings,
     jobs: &Mutex<Receiver<Prefetch>>,
     cache: &Mutex<Cache>,
 ) {
-    let mut statement = prepare(&mut client).ok();
+    let mut session = Session::new(client, Role::Prefetch, prepare);
     loop {
         let Some(batch) = gather(jobs) else { return };
-        if client.is_closed() || statement.is_none() {
-            // The database restarted or the connection broke: try once per batch.
-            if let Ok((c, s)) = settings
-                .connect_as(Role::Prefetch)
-                .and_then(|mut c| prepare(&mut c).map(|s| (c, s)))
-            {
-                client = c;
-                statement = Some(s);
-            }
-        }
-        if let Some(st) = &statement {
-            if let Ok(found) = query(&mut client, st, &batch) {
-                let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
-                for p in &batch {
-                    for k in &p.keys {
-                        cache.offer(p.epoch, k, found.get(k).cloned());
-                    }
+        // The database restarted or the connection broke: tried again once per batch.
+        if let Ok(found) = session
+            .ready(settings)
+            .and_then(|(c, st)| query(c, st, &batch))
+        {
+            let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+            for p in &batch {
+                for k in &p.keys {
+                    cache.offer(p.epoch, k, found.get(k).cloned());
                 }
             }
         }

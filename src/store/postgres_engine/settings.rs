@@ -126,6 +126,49 @@ impl PgSettings {
     }
 }
 
+/// A connection of one [`Role`] with its prepared statements, made again when the
+/// database restarted or the connection broke: the readers' and prefetchers' shared way of
+/// coming back by themselves, once per job that finds it broken.
+pub(super) struct Session<S> {
+    role: Role,
+    prepare: fn(&mut Client) -> Result<S, StoreError>,
+    client: Client,
+    statements: Option<S>,
+}
+
+impl<S> Session<S> {
+    /// A session on `client` (just connected as `role`), its statements prepared now if
+    /// they can be (else at the first use).
+    pub(super) fn new(
+        mut client: Client,
+        role: Role,
+        prepare: fn(&mut Client) -> Result<S, StoreError>,
+    ) -> Session<S> {
+        let statements = prepare(&mut client).ok();
+        Session {
+            role,
+            prepare,
+            client,
+            statements,
+        }
+    }
+
+    /// The connection and its statements, reconnecting first if the connection is gone
+    /// or the statements were never prepared.
+    pub(super) fn ready(&mut self, settings: &PgSettings) -> Result<(&mut Client, &S), StoreError> {
+        if self.client.is_closed() || self.statements.is_none() {
+            let mut c = settings.connect_as(self.role)?;
+            let s = (self.prepare)(&mut c)?;
+            self.client = c;
+            self.statements = Some(s);
+        }
+        match &self.statements {
+            Some(s) => Ok((&mut self.client, s)),
+            None => Err(StoreError::Closed),
+        }
+    }
+}
+
 pub(super) fn pg_err(what: &str, e: &postgres::Error) -> StoreError {
     // The database error's text names tables and constraints, never values.
     let text = format!("postgres {what}: {e}");

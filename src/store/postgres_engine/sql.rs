@@ -6,7 +6,7 @@ use std::sync::mpsc::Receiver;
 
 use postgres::Client;
 
-use super::settings::{PgSettings, Role, pg_err};
+use super::settings::{PgSettings, Role, Session, pg_err};
 use super::{Answer, Job, Read, SCHEMA_VERSION};
 use crate::store::StoreError;
 use crate::store::engine::Entry;
@@ -128,31 +128,19 @@ impl ReadStatements {
     }
 }
 
-pub(super) fn reader(mut client: Client, settings: &PgSettings, jobs: &Mutex<Receiver<Job>>) {
-    let mut statements = ReadStatements::prepare(&mut client).ok();
+pub(super) fn reader(client: Client, settings: &PgSettings, jobs: &Mutex<Receiver<Job>>) {
+    let mut session = Session::new(client, Role::Read, ReadStatements::prepare);
     loop {
         let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
         let Ok((read, answer)) = job else {
             return;
         };
-        if client.is_closed() || statements.is_none() {
-            // The database restarted or the connection broke: try once more per read.
-            match settings
-                .connect_as(Role::Read)
-                .and_then(|mut c| ReadStatements::prepare(&mut c).map(|s| (c, s)))
-            {
-                Ok((c, s)) => {
-                    client = c;
-                    statements = Some(s);
-                }
-                Err(e) => {
-                    answer(Err(e));
-                    continue;
-                }
-            }
-        }
-        let Some(st) = &statements else { continue };
-        answer(run_read(&mut client, st, read));
+        // The database restarted or the connection broke: tried again once per read.
+        answer(
+            session
+                .ready(settings)
+                .and_then(|(c, st)| run_read(c, st, read)),
+        );
     }
 }
 
