@@ -97,7 +97,8 @@ pub fn append(txn: &mut Txn<'_>, r: Record) -> Result<Position, StoreError> {
     let key = entry_key(entry.seq);
     let bytes = codec::encode(&key, &entry)?;
     let hash: [u8; 32] = Sha256::digest(&bytes).into();
-    txn.put(key, bytes);
+    // Numbered past the chain's head: no entry is there yet.
+    txn.insert(key, bytes);
     txn.put_record(
         keys::AUDIT_HEAD.to_vec(),
         &Head {

@@ -55,7 +55,7 @@ impl Feeds {
         value: &T,
     ) -> Result<u64, StoreError> {
         let seq = txn.next_seq(prefix)?;
-        txn.put_record(keys::seq_entry(prefix, seq), value)?;
+        txn.insert_record(keys::seq_entry(prefix, seq), value)?;
         let feeds = self.clone();
         let prefix = prefix.to_vec();
         txn.on_durable(move || feeds.advance(&prefix, seq));

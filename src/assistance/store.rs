@@ -36,8 +36,9 @@ pub fn get(store: &Store, id: &str) -> Result<Option<AssistanceRecord>, StoreErr
 /// Writes a new record and its index entries.
 pub fn put_new(txn: &mut Txn<'_>, r: &AssistanceRecord) -> Result<(), StoreError> {
     put(txn, r)?;
+    // Keyed by the new request's id: not there yet.
     for org in [&r.centre, &r.police_unit] {
-        txn.put(
+        txn.insert(
             index_key(org, r.content.planned_start, &r.request_id)?,
             Vec::new(),
         );

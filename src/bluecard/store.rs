@@ -76,8 +76,9 @@ pub fn put_card(txn: &mut Txn<'_>, c: &CardRecord) -> Result<(), StoreError> {
 /// Writes a new card's indexes and its pending inbox entry (the feed entry is appended by
 /// the caller, which knows the sequence).
 pub fn index_new(txn: &mut Txn<'_>, c: &CardRecord) -> Result<(), StoreError> {
+    // Keyed by the new card's id: not there yet.
     for org in [&c.initiator, &c.team] {
-        txn.put(index_key(org, c.submitted_at, &c.card_id)?, Vec::new());
+        txn.insert(index_key(org, c.submitted_at, &c.card_id)?, Vec::new());
     }
     txn.put(pending_key(c)?, c.card_id.as_bytes().to_vec());
     Ok(())

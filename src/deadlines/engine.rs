@@ -327,8 +327,9 @@ impl Deadlines {
             responsible,
             notify: rule.notify.clone(),
         };
-        txn.put_record(keys::breach(id), &breach)?;
-        txn.put(keys::breach_of_case(&case.id, id)?, Vec::new());
+        // A new number: neither key can be there yet.
+        txn.insert_record(keys::breach(id), &breach)?;
+        txn.insert(keys::breach_of_case(&case.id, id)?, Vec::new());
         tracing::info!(breach_id = id, rule = %rule.id, profile = %rule.profile, case_id = %case.id, due = %clock.due, "deadline breach recorded");
         let rule_id = rule.id.clone();
         txn.on_durable(move || {

@@ -253,7 +253,8 @@ pub fn record(
         Some(p) => p.seq.saturating_mul(RECEIPTS_PER_ENTRY) + index.min(RECEIPTS_PER_ENTRY - 1),
         None => txn.next_seq(&prefix)?,
     };
-    txn.put(keys::seq_entry(&prefix, n), bytes.clone());
+    // Past every receipt so far (the audit position only grows; or the sequence's next).
+    txn.insert(keys::seq_entry(&prefix, n), bytes.clone());
     Ok(Recorded(bytes))
 }
 

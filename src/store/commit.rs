@@ -308,6 +308,7 @@ fn writer_loop(
                 new_counters: HashMap::new(),
                 durable: Vec::new(),
                 kept: HashMap::new(),
+                absent: Default::default(),
             };
             let completion = job(&mut txn);
             let Txn {

@@ -310,3 +310,84 @@ async fn a_kept_record_is_the_last_write_of_its_key_and_is_stored_as_well() {
         "kept values live as long as their command"
     );
 }
+
+/// An engine that keeps every batch it was given, to see how a command's writes reach it.
+#[derive(Default)]
+struct Recording {
+    inner: MemoryEngine,
+    batches: Mutex<Vec<WriteBatch>>,
+}
+
+impl Engine for Recording {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(key)
+    }
+    fn scan(&self, s: &[u8], e: &[u8], l: usize) -> Result<Vec<Entry>, StoreError> {
+        self.inner.scan(s, e, l)
+    }
+    fn last(&self, s: &[u8], e: &[u8]) -> Result<Option<Entry>, StoreError> {
+        self.inner.last(s, e)
+    }
+    fn apply(&self, b: WriteBatch) -> Result<(), StoreError> {
+        self.batches.lock().unwrap().push(b.clone());
+        self.inner.apply(b)
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush()
+    }
+    fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+}
+
+#[tokio::test]
+async fn keys_read_absent_or_inserted_reach_the_engine_as_inserts_and_the_rest_as_puts() {
+    use crate::store::engine::Op;
+    let engine = Arc::new(Recording::default());
+    let s = Store::start(engine.clone(), Arc::new(KeyRing::generate())).unwrap();
+    s.execute(|t| {
+        t.put(b"there".to_vec(), b"0".to_vec());
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .unwrap();
+    engine.batches.lock().unwrap().clear();
+    s.execute(|t| {
+        assert_eq!(t.get(b"absent")?, None);
+        assert!(t.get(b"there")?.is_some());
+        t.put(b"absent".to_vec(), b"1".to_vec());
+        t.put(b"there".to_vec(), b"1".to_vec());
+        t.put(b"unread".to_vec(), b"1".to_vec());
+        t.insert(b"numbered".to_vec(), b"1".to_vec());
+        // Written twice, or deleted first by the command: a put the second time.
+        t.insert(b"numbered".to_vec(), b"2".to_vec());
+        t.delete(b"gone".to_vec());
+        t.insert(b"gone".to_vec(), b"1".to_vec());
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .unwrap();
+    let batches = engine.batches.lock().unwrap();
+    let ops: Vec<(&str, &[u8])> = batches[0]
+        .ops()
+        .iter()
+        .map(|op| match op {
+            Op::Put(k, _) => ("put", k.as_slice()),
+            Op::Insert(k, _) => ("insert", k.as_slice()),
+            Op::Delete(k) => ("delete", k.as_slice()),
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("insert", b"absent".as_slice()),
+            ("put", b"there"),
+            ("put", b"unread"),
+            ("insert", b"numbered"),
+            ("put", b"numbered"),
+            ("delete", b"gone"),
+            ("put", b"gone"),
+        ]
+    );
+    assert_eq!(s.get(b"numbered").unwrap(), Some(b"2".to_vec()));
+}

@@ -57,6 +57,13 @@ pub struct WriteBatch {
 pub enum Op {
     /// Insert or replace a value.
     Put(Vec<u8>, Vec<u8>),
+    /// A [`Op::Put`] of a key the command knows is absent (an entry numbered past the
+    /// last, an index entry of a record it creates, a key it read and found absent): the
+    /// same for what the engine holds afterwards, but PostgreSQL writes it with a plain
+    /// `INSERT` instead of an upsert (one index lookup per row less). Only a hint: an
+    /// engine must still replace a value that is there (PostgreSQL then writes the flush
+    /// again as upserts), so a wrong one costs time, never a wrong result.
+    Insert(Vec<u8>, Vec<u8>),
     /// Remove a key (a no-op if absent).
     Delete(Vec<u8>),
 }
@@ -65,6 +72,10 @@ impl WriteBatch {
     /// Adds an insert.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.ops.push(Op::Put(key, value));
+    }
+    /// Adds an insert of a key known to be absent ([`Op::Insert`]).
+    pub fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.ops.push(Op::Insert(key, value));
     }
     /// Adds a removal.
     pub fn delete(&mut self, key: Vec<u8>) {

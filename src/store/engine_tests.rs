@@ -51,6 +51,33 @@ fn battery(e: &dyn Engine) {
     assert_eq!(e.get(b"a1").unwrap().as_deref(), Some(b"again".as_slice()));
     assert_eq!(e.get(b"a2").unwrap().as_deref(), Some(b"new".as_slice()));
     assert_eq!(e.get(b"a3").unwrap(), None);
+    // A put hinted as new (`Op::Insert`) is a put: an absent key is written, one that is
+    // there (a wrong hint) is replaced, not refused; deleted and written again in one
+    // flush, or written twice, the last write wins.
+    let mut b = WriteBatch::default();
+    b.insert(b"n1".to_vec(), b"fresh".to_vec());
+    b.insert(b"n2".to_vec(), b"first".to_vec());
+    e.apply(b).unwrap();
+    e.flush().unwrap();
+    let mut b = WriteBatch::default();
+    b.insert(b"n2".to_vec(), b"hinted wrongly".to_vec());
+    b.insert(b"n3".to_vec(), b"once".to_vec());
+    put(&mut b, b"n3", b"twice");
+    b.delete(b"n1".to_vec());
+    b.insert(b"n1".to_vec(), b"again".to_vec());
+    e.apply(b).unwrap();
+    e.flush().unwrap();
+    hinted_writes_are_puts(e);
+}
+
+fn hinted_writes_are_puts(e: &dyn Engine) {
+    for (k, v) in [
+        (b"n1", b"again".as_slice()),
+        (b"n2", b"hinted wrongly"),
+        (b"n3", b"twice"),
+    ] {
+        assert_eq!(e.get(k).unwrap().as_deref(), Some(v), "{k:?}");
+    }
 }
 
 fn after_reopen(e: &dyn Engine) {
@@ -68,6 +95,7 @@ fn after_reopen(e: &dyn Engine) {
         e.get(b"\x00z").unwrap().as_deref(),
         Some(b"\x00z".as_slice())
     );
+    hinted_writes_are_puts(e);
     assert!(e.size_on_disk().unwrap() > 0);
 }
 

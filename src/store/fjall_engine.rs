@@ -148,7 +148,7 @@ impl Engine for FjallEngine {
         let mut b = self.db.batch();
         for op in ops {
             match op {
-                Op::Put(k, v) => b.insert(&self.data, k, v),
+                Op::Put(k, v) | Op::Insert(k, v) => b.insert(&self.data, k, v),
                 Op::Delete(k) => b.remove(&self.data, k),
             }
         }

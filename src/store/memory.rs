@@ -75,7 +75,7 @@ impl Engine for MemoryEngine {
         let mut map = self.map();
         for op in batch.into_ops() {
             match op {
-                Op::Put(k, v) => {
+                Op::Put(k, v) | Op::Insert(k, v) => {
                     map.insert(k, v);
                 }
                 Op::Delete(k) => {

@@ -94,7 +94,7 @@ impl Engine for SledEngine {
         let mut b = sled::Batch::default();
         for op in batch.into_ops() {
             match op {
-                Op::Put(k, v) => b.insert(k, v),
+                Op::Put(k, v) | Op::Insert(k, v) => b.insert(k, v),
                 Op::Delete(k) => b.remove(k),
             }
         }

@@ -4,7 +4,8 @@
 //! or empty is ever written in a record's place.
 
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::StoreError;
 use super::codec::{self, Versioned};
@@ -24,6 +25,9 @@ pub struct Txn<'a> {
     pub(super) durable: Vec<Box<dyn FnOnce() + Send>>,
     /// Records written with [`Txn::put_record_kept`], as written (no encoding round trip).
     pub(super) kept: HashMap<Vec<u8>, Box<dyn Any + Send>>,
+    /// Keys this command read from the engine and found absent: a later put of one is an
+    /// [`Txn::insert`] (nothing else writes while a command runs: one writer).
+    pub(super) absent: RefCell<HashSet<Vec<u8>>>,
 }
 
 impl Txn<'_> {
@@ -31,7 +35,13 @@ impl Txn<'_> {
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         match self.overlay.get(key) {
             Some(v) => Ok(v.clone()),
-            None => self.engine.get(key),
+            None => {
+                let v = self.engine.get(key)?;
+                if v.is_none() {
+                    self.absent.borrow_mut().insert(key.to_vec());
+                }
+                Ok(v)
+            }
         }
     }
 
@@ -103,11 +113,45 @@ impl Txn<'_> {
 
     /// Writes raw bytes.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        let absent = self.absent.get_mut();
+        let fresh = !absent.is_empty() && absent.contains(&key);
+        self.write(key, value, fresh);
+    }
+
+    /// Writes raw bytes at a key the caller knows holds nothing: an entry numbered past the
+    /// last of its sequence, an index entry of a record this command creates. Stored as
+    /// [`Txn::put`] stores; the PostgreSQL engine writes it without first looking for a
+    /// row to replace ([`super::engine::Op::Insert`]: a wrong hint is slower, not wrong).
+    pub fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.write(key, value, true);
+    }
+
+    /// Encodes and writes a record at a key known to hold nothing (see [`Txn::insert`]).
+    pub fn insert_record<T: Versioned>(
+        &mut self,
+        key: Vec<u8>,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let bytes = codec::encode(&key, value)?;
+        self.insert(key, bytes);
+        Ok(())
+    }
+
+    fn write(&mut self, key: Vec<u8>, value: Vec<u8>, fresh: bool) {
         if !self.kept.is_empty() {
             self.kept.remove(&key);
         }
-        self.overlay.insert(key.clone(), Some(value.clone()));
-        self.batch.put(key, value);
+        // Written once by this command, the key is no longer known absent: a put after a
+        // delete of it stays a put.
+        let was_written = self
+            .overlay
+            .insert(key.clone(), Some(value.clone()))
+            .is_some();
+        if fresh && !was_written {
+            self.batch.insert(key, value);
+        } else {
+            self.batch.put(key, value);
+        }
     }
 
     /// [`Txn::put_record`], keeping the value as well, so that what the command's caller

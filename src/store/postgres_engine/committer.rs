@@ -34,11 +34,11 @@ impl Committer {
         let mut statements = None;
         loop {
             match jobs.recv_timeout(HEARTBEAT) {
-                Ok((writes, answer)) => {
+                Ok((flush, answer)) => {
                     let r = match &statements {
-                        Some(st) => commit(&mut c, st, &writes),
+                        Some(st) => commit(&mut c, st, &flush),
                         None => CommitStatements::prepare(&mut c).and_then(|st| {
-                            let r = commit(&mut c, &st, &writes);
+                            let r = commit(&mut c, &st, &flush);
                             statements = Some(st);
                             r
                         }),

@@ -37,7 +37,7 @@ mod prefetch;
 mod settings;
 mod sql;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -79,7 +79,15 @@ pub(super) type Reply = Box<dyn FnOnce(Result<Answer, StoreError>) + Send>;
 pub(super) type Job = (Read, Reply);
 
 /// A commit, answered by the committer thread.
-pub(super) type CommitJob = (Arc<Writes>, Sender<Result<(), StoreError>>);
+pub(super) type CommitJob = (Flush, Sender<Result<(), StoreError>>);
+
+/// What one flush writes: the final state of each key, and which of the keys it puts the
+/// commands knew to be absent from the database ([`Op::Insert`]), so that a plain `INSERT`
+/// writes them (`sql::commit`).
+pub(super) struct Flush {
+    pub(super) writes: Arc<Writes>,
+    pub(super) fresh: HashSet<Vec<u8>>,
+}
 
 /// The final state of each key a flush writes (`None`: deleted).
 pub(super) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
@@ -354,23 +362,41 @@ impl Engine for PgEngine {
             let mut o = self.overlay();
             // Empty unless an earlier commit failed (then the store has failed too).
             let mut writes: Writes = (*o.committing).clone();
+            let mut fresh = HashSet::new();
             for b in std::mem::take(&mut o.queued) {
                 for op in b.into_ops() {
                     match op {
+                        // A key this flush already writes may be in the database (a
+                        // delete of it, or a retried commit): not known absent then. A
+                        // later put of a fresh key leaves it fresh.
+                        Op::Insert(k, v) => {
+                            if !writes.contains_key(&k) {
+                                fresh.insert(k.clone());
+                            }
+                            writes.insert(k, Some(v))
+                        }
                         Op::Put(k, v) => writes.insert(k, Some(v)),
-                        Op::Delete(k) => writes.insert(k, None),
+                        Op::Delete(k) => {
+                            fresh.remove(&k);
+                            writes.insert(k, None)
+                        }
                     };
                 }
             }
             o.committing = Arc::new(writes);
-            o.committing.clone()
+            (o.committing.clone(), fresh)
         };
+        let (writes, fresh) = writes;
         if writes.is_empty() {
             return Ok(());
         }
         let (answer, committed) = channel();
+        let flush = Flush {
+            writes: writes.clone(),
+            fresh,
+        };
         commits
-            .send((writes.clone(), answer))
+            .send((flush, answer))
             .map_err(|_| StoreError::Closed)?;
         committed.recv().map_err(|_| StoreError::Closed)??;
         // Committed: the cache (then the database) answers for these keys now. Keys written

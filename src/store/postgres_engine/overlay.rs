@@ -26,7 +26,7 @@ impl Overlay {
         for b in &self.queued {
             for op in b.ops() {
                 let (k, v) = match op {
-                    Op::Put(k, v) => (k, Some(v.clone())),
+                    Op::Put(k, v) | Op::Insert(k, v) => (k, Some(v.clone())),
                     Op::Delete(k) => (k, None),
                 };
                 if k.as_slice() >= start && k.as_slice() < end {
@@ -41,7 +41,9 @@ impl Overlay {
         for b in self.queued.iter().rev() {
             for op in b.ops().iter().rev() {
                 match op {
-                    Op::Put(k, v) if k == key => return Some(Some(v.clone())),
+                    Op::Put(k, v) | Op::Insert(k, v) if k == key => {
+                        return Some(Some(v.clone()));
+                    }
                     Op::Delete(k) if k == key => return Some(None),
                     _ => {}
                 }
