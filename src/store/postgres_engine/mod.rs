@@ -262,7 +262,7 @@ impl Engine for PgEngine {
             return Ok(pending);
         }
         let epoch = {
-            let cache = self.cache();
+            let mut cache = self.cache();
             if let Some(known) = cache.get(key) {
                 return Ok(known);
             }
@@ -275,7 +275,7 @@ impl Engine for PgEngine {
 
     fn prefetch(&self, keys: Vec<Vec<u8>>, done: Box<dyn FnOnce() + Send>) {
         let (epoch, wanted) = {
-            let (overlay, cache) = (self.overlay(), self.cache());
+            let (overlay, mut cache) = (self.overlay(), self.cache());
             let wanted: Vec<Vec<u8>> = keys
                 .into_iter()
                 .filter(|k| overlay.get(k).is_none() && cache.get(k).is_none())

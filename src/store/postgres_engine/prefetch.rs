@@ -13,7 +13,7 @@
 //! Two prefetcher threads, each with its own connection: while one waits for its query, the
 //! other gathers what arrived meanwhile. A prefetch's keys are known found or absent in the
 //! cache once its query is answered, as before ([`super::cache::Cache::offer`], with the
-//! epoch taken when the prefetch was asked, so a cache start-over in between drops it); a
+//! epoch taken when the prefetch was asked, so a read older than two rotations is dropped); a
 //! failed query caches nothing and the writer reads the keys itself, as without read-ahead.
 //!
 //! [`Engine::prefetch`]: crate::store::engine::Engine::prefetch
