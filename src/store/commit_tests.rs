@@ -107,13 +107,16 @@ async fn on_durable_runs_after_success_only() {
     assert!(rx.try_recv().is_err());
 }
 
-/// An engine whose flush is slow and counted, to see writers share flushes.
-struct SlowFlush {
+/// An engine whose flush is slow and counted, to see writers share flushes, and which
+/// keeps every batch it was given, to see how a command's writes reach it.
+#[derive(Default)]
+struct Probe {
     inner: MemoryEngine,
     flushes: std::sync::atomic::AtomicUsize,
+    batches: Mutex<Vec<WriteBatch>>,
 }
 
-impl Engine for SlowFlush {
+impl Engine for Probe {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.get(key)
     }
@@ -124,6 +127,7 @@ impl Engine for SlowFlush {
         self.inner.last(s, e)
     }
     fn apply(&self, b: WriteBatch) -> Result<(), StoreError> {
+        self.batches.lock().unwrap().push(b.clone());
         self.inner.apply(b)
     }
     fn flush(&self) -> Result<(), StoreError> {
@@ -138,10 +142,7 @@ impl Engine for SlowFlush {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writers_share_flushes_and_are_answered_after_one() {
-    let engine = Arc::new(SlowFlush {
-        inner: MemoryEngine::default(),
-        flushes: std::sync::atomic::AtomicUsize::new(0),
-    });
+    let engine = Arc::new(Probe::default());
     let s = Store::start(engine.clone(), Arc::new(KeyRing::generate())).unwrap();
     let before = engine.flushes.load(Ordering::SeqCst);
     let mut handles = Vec::new();
@@ -311,39 +312,10 @@ async fn a_kept_record_is_the_last_write_of_its_key_and_is_stored_as_well() {
     );
 }
 
-/// An engine that keeps every batch it was given, to see how a command's writes reach it.
-#[derive(Default)]
-struct Recording {
-    inner: MemoryEngine,
-    batches: Mutex<Vec<WriteBatch>>,
-}
-
-impl Engine for Recording {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(key)
-    }
-    fn scan(&self, s: &[u8], e: &[u8], l: usize) -> Result<Vec<Entry>, StoreError> {
-        self.inner.scan(s, e, l)
-    }
-    fn last(&self, s: &[u8], e: &[u8]) -> Result<Option<Entry>, StoreError> {
-        self.inner.last(s, e)
-    }
-    fn apply(&self, b: WriteBatch) -> Result<(), StoreError> {
-        self.batches.lock().unwrap().push(b.clone());
-        self.inner.apply(b)
-    }
-    fn flush(&self) -> Result<(), StoreError> {
-        self.inner.flush()
-    }
-    fn size_on_disk(&self) -> Result<u64, StoreError> {
-        Ok(0)
-    }
-}
-
 #[tokio::test]
 async fn keys_read_absent_or_inserted_reach_the_engine_as_inserts_and_the_rest_as_puts() {
     use crate::store::engine::Op;
-    let engine = Arc::new(Recording::default());
+    let engine = Arc::new(Probe::default());
     let s = Store::start(engine.clone(), Arc::new(KeyRing::generate())).unwrap();
     s.execute(|t| {
         t.put(b"there".to_vec(), b"0".to_vec());

@@ -358,7 +358,7 @@ impl Engine for PgEngine {
         // lock keeps a second one from merging into `committing` meanwhile.
         let commits = self.commits.lock().unwrap_or_else(|p| p.into_inner());
         let commits = commits.as_ref().ok_or(StoreError::Closed)?;
-        let writes = {
+        let flush = {
             let mut o = self.overlay();
             // Empty unless an earlier commit failed (then the store has failed too).
             let mut writes: Writes = (*o.committing).clone();
@@ -384,17 +384,16 @@ impl Engine for PgEngine {
                 }
             }
             o.committing = Arc::new(writes);
-            (o.committing.clone(), fresh)
+            Flush {
+                writes: o.committing.clone(),
+                fresh,
+            }
         };
-        let (writes, fresh) = writes;
-        if writes.is_empty() {
+        if flush.writes.is_empty() {
             return Ok(());
         }
+        let writes = flush.writes.clone();
         let (answer, committed) = channel();
-        let flush = Flush {
-            writes: writes.clone(),
-            fresh,
-        };
         commits
             .send((flush, answer))
             .map_err(|_| StoreError::Closed)?;
