@@ -33,6 +33,15 @@ pub struct AuditEntry {
     pub outcome: String,
     /// SHA-256 of the previous entry's stored bytes (zeros for the first).
     pub prev_hash: [u8; 32],
+    /// Where the call came in: `grpc`, `console` (the web console), or empty for the
+    /// server's own acts and entries written before channels were recorded.
+    #[serde(default)]
+    pub channel: String,
+    /// The SHA-256 fingerprint of the client certificate that acted (an organisation may
+    /// hold one certificate per staff member); empty for the server's own acts and older
+    /// entries.
+    #[serde(default)]
+    pub certificate: String,
 }
 
 impl Versioned for AuditEntry {
@@ -67,6 +76,32 @@ pub struct Record {
     pub case_ids: Vec<String>,
     /// Outcome code name.
     pub outcome: String,
+    /// The channel and certificate of the call ([`Via::server`] for the server's own acts).
+    pub via: Via,
+}
+
+/// Where an audited call came from: the channel and the client certificate that acted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Via {
+    /// `grpc`, `console`, or empty for the server's own acts.
+    pub channel: &'static str,
+    /// The client certificate's SHA-256 fingerprint (hex), empty when there is none.
+    pub certificate: String,
+}
+
+impl Via {
+    /// The server acting by itself (a purge, a breach the sweeper records).
+    pub fn server() -> Via {
+        Via::default()
+    }
+
+    /// A call over `channel` by the holder of the certificate with `fingerprint`.
+    pub fn call(channel: &'static str, fingerprint: &str) -> Via {
+        Via {
+            channel,
+            certificate: fingerprint.to_string(),
+        }
+    }
 }
 
 /// Where an appended entry sits: what a receipt cites so that a later rewrite of the log
@@ -93,6 +128,8 @@ pub fn append(txn: &mut Txn<'_>, r: Record) -> Result<Position, StoreError> {
         case_ids: r.case_ids,
         outcome: r.outcome,
         prev_hash: head.hash,
+        channel: r.via.channel.to_string(),
+        certificate: r.via.certificate,
     };
     let key = entry_key(entry.seq);
     let bytes = codec::encode(&key, &entry)?;

@@ -10,6 +10,7 @@ fn record(case: &str) -> Record {
         rpc: "GetAssistanceRequest".into(),
         case_ids: vec![case.into()],
         outcome: "OK".into(),
+        via: crate::audit::Via::server(),
     }
 }
 

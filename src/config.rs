@@ -6,7 +6,9 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod console;
 mod postgres;
+pub use console::{ConsoleSection, DEFAULT_CONSOLE_LISTEN};
 pub use postgres::PostgresSection;
 
 use figment::Figment;
@@ -52,6 +54,8 @@ pub struct Config {
     pub retention: RetentionSection,
     /// Signed checkpoints of the audit log.
     pub audit: AuditSection,
+    /// The web console's listener.
+    pub console: ConsoleSection,
     /// `[rules]`: the rules profile (`profile = "2011" | "2023"`) and the deadline rule
     /// overrides applied on top of it, by rule id (`[rules."bluecard.forward"]`).
     pub rules: RulesSection,
@@ -236,6 +240,7 @@ impl Default for Config {
             metrics: MetricsSection::default(),
             retention: RetentionSection::default(),
             audit: AuditSection::default(),
+            console: ConsoleSection::default(),
             rules: RulesSection::default(),
             receipts_off_for_measurement: false,
         }
@@ -351,6 +356,7 @@ impl Config {
                     .into(),
             ));
         }
+        self.console_listen()?;
         if r.purge_every_hours == Some(0) {
             return Err(ConfigError::Invalid(
                 "retention.purge_every_hours must be at least 1".into(),

@@ -19,6 +19,18 @@ pub struct Peer {
     pub addr: std::net::SocketAddr,
     /// The organisation the client certificate names, or why it names none.
     pub org: Result<OrgId, IdentityError>,
+    /// The SHA-256 fingerprint (lower-case hex) of the client certificate: where an
+    /// organisation has one certificate per staff member, the audit names the one that
+    /// acted by it (the same value `openssl x509 -fingerprint -sha256` prints, without the
+    /// colons). Empty when no certificate was presented.
+    pub certificate: String,
+}
+
+/// The SHA-256 fingerprint of a DER certificate, lower-case hex, as [`Peer::certificate`]
+/// and the audit log name it.
+pub fn fingerprint(der: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(der))
 }
 
 /// Why a verified certificate still names no organisation.

@@ -11,6 +11,8 @@
 //!   caller resolved against the [`directory`], span, per-organisation limit, audit scope,
 //!   metrics), one file per service whose handlers decode, call the domain and encode, and
 //!   the one error -> status mapping;
+//! - [`console`]: the web console, another door to the same domain (its own HTTPS
+//!   listener, the same identity, rules and audit), for offices without gRPC software;
 //! - the domain, where policy lives once (who may do what by organisation kind,
 //!   `Organization::require`; who may see what, each record's `visible_to`):
 //!   [`assistance`] (police-assistance requests), [`bluecard`] (Blue Card A and the
@@ -45,6 +47,7 @@ pub mod client;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod console;
 pub mod control;
 pub mod crypto;
 pub mod deadlines;

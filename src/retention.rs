@@ -150,6 +150,7 @@ fn tombstone(now: Timestamp, case_ids: Vec<String>) -> crate::audit::Record {
         rpc: PURGE_ACTION.into(),
         case_ids,
         outcome: "OK".into(),
+        via: crate::audit::Via::server(),
     }
 }
 

@@ -5,7 +5,8 @@
 //!
 //! A client is refused at the handshake when it presents no certificate, one from another
 //! CA, an expired one, or one listed in the configured CRL. TLS 1.3 is preferred and 1.2
-//! allowed; ALPN offers only `h2`. There is no plaintext listener.
+//! allowed; ALPN offers only `h2` on the gRPC endpoint (the web console adds `http/1.1`).
+//! There is no plaintext listener.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -90,10 +91,21 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// Builds the server configuration: client certificates required, verified against `ca`
-/// and the CRL (end-entity certificates; an issuer with no CRL is treated as "no
-/// revocations" so that intermediate CAs without CRLs keep working).
+/// Builds the gRPC endpoint's configuration: client certificates required, verified
+/// against `ca` and the CRL (end-entity certificates; an issuer with no CRL is treated as
+/// "no revocations" so that intermediate CAs without CRLs keep working); ALPN `h2` only.
 pub fn server_config(paths: &TlsPaths) -> Result<Arc<ServerConfig>, TlsError> {
+    build(paths, vec![b"h2".to_vec()])
+}
+
+/// The web console's configuration: the same files and the same mandatory client
+/// certificate as [`server_config`], so one certificate is the login on both; ALPN offers
+/// `http/1.1` beside `h2`, since browsers and their proxies may speak either.
+pub fn console_config(paths: &TlsPaths) -> Result<Arc<ServerConfig>, TlsError> {
+    build(paths, vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+}
+
+fn build(paths: &TlsPaths, alpn: Vec<Vec<u8>>) -> Result<Arc<ServerConfig>, TlsError> {
     let mut roots = RootCertStore::empty();
     for c in certs(&paths.ca)? {
         roots
@@ -120,7 +132,7 @@ pub fn server_config(paths: &TlsPaths) -> Result<Arc<ServerConfig>, TlsError> {
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, key)
         .map_err(|e| TlsError::Rustls(e.to_string()))?;
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    config.alpn_protocols = alpn;
     Ok(Arc::new(config))
 }
 

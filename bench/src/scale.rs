@@ -119,6 +119,7 @@ pub async fn build(dir: &Path, n: usize) -> Result<Built> {
                                 rpc: "SubmitAssistanceRequest".into(),
                                 case_ids: vec![id],
                                 outcome: "OK".into(),
+                                via: lacznik::audit::Via::server(),
                             },
                         )?;
                     }

@@ -135,9 +135,11 @@ impl pb::assistance_service_server::AssistanceService for AssistanceApi {
         let follower = service::follow(&self.app, &caller.org, &req.after_cursor).await?;
         let (tx, rx) = mpsc::channel(64);
         let org = caller.org.id.to_string();
+        let via = crate::audit::Via::call("grpc", &caller.certificate);
         tokio::spawn(super::assistance_stream::pump(
             self.app.clone(),
             org,
+            via,
             follower,
             tx,
         ));

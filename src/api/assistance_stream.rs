@@ -18,13 +18,25 @@ use crate::feed::{self, Follower};
 type Tx = mpsc::Sender<Result<pb::StreamAssistanceRequestsResponse, Status>>;
 
 /// Feeds one open stream until the client goes away or the server stops.
-pub(super) async fn pump(app: Arc<App>, org: String, follower: Follower, tx: Tx) {
+pub(super) async fn pump(
+    app: Arc<App>,
+    org: String,
+    via: crate::audit::Via,
+    follower: Follower,
+    tx: Tx,
+) {
     metrics::gauge!("lacznik_police_streams").increment(1.0);
-    pump_events(&app, &org, follower, &tx).await;
+    pump_events(&app, &org, &via, follower, &tx).await;
     metrics::gauge!("lacznik_police_streams").decrement(1.0);
 }
 
-async fn pump_events(app: &App, org: &str, mut follower: Follower, tx: &Tx) {
+async fn pump_events(
+    app: &App,
+    org: &str,
+    via: &crate::audit::Via,
+    mut follower: Follower,
+    tx: &Tx,
+) {
     let mut stop = app.shutdown.clone();
     // Who is listening (the recipients' metrics): open now, and how far delivered.
     let listening = org.parse().ok().map(|id| {
@@ -73,6 +85,7 @@ async fn pump_events(app: &App, org: &str, mut follower: Follower, tx: &Tx) {
             rpc: "StreamAssistanceRequests".into(),
             case_ids: vec![case_id],
             outcome: "OK".into(),
+            via: via.clone(),
         };
         let store = app.store.clone();
         tokio::spawn(async move {

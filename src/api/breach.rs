@@ -95,6 +95,7 @@ fn filter_from_pb(req: &pb::ListBreachesRequest) -> Result<BreachFilter, Error> 
         open,
         due_from,
         due_to,
+        party: None,
     })
 }
 

@@ -11,6 +11,8 @@ use crate::identity::Peer;
 pub struct Caller {
     /// The organisation as the directory knows it.
     pub org: Organization,
+    /// The SHA-256 fingerprint of the certificate that called (the audit names it).
+    pub certificate: String,
 }
 
 /// Resolves the caller of a request (from its extensions, where the TLS layer put the
@@ -33,5 +35,8 @@ pub fn resolve(extensions: &http::Extensions, directory: &Directory) -> Result<C
             "organisation {org_id} is suspended in the directory"
         )));
     }
-    Ok(Caller { org: org.clone() })
+    Ok(Caller {
+        org: org.clone(),
+        certificate: peer.certificate.clone(),
+    })
 }

@@ -128,7 +128,11 @@ where
                     Ok(p) => p,
                     Err(e) => return Ok(finish(rpc, refuse(e), started)),
                 };
-                let audit = AuditScope::new(caller.org.id.to_string(), rpc);
+                let audit = AuditScope::new(
+                    caller.org.id.to_string(),
+                    rpc,
+                    crate::audit::Via::call("grpc", &caller.certificate),
+                );
                 request.extensions_mut().insert(caller);
                 let Ok(response) = audit.run(inner.call(request)).await;
                 let code = code_of(&response);

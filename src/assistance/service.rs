@@ -262,3 +262,63 @@ pub async fn follow(app: &App, caller: &Organization, cursor: &str) -> Result<Fo
         app.shutdown.clone(),
     ))
 }
+
+/// A page of a police unit's incoming requests, newest first.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The requests, newest submission first.
+    pub requests: Vec<AssistanceRecord>,
+    /// Where the next page starts (the feed position of the last one shown), if there is
+    /// more.
+    pub next: Option<u64>,
+    /// The feed's durable end when the page was read: a follower from here misses
+    /// nothing the page does not show.
+    pub end: u64,
+}
+
+/// The police unit's incoming requests, newest first (what a dispatcher reads): its own
+/// feed, the same one `StreamAssistanceRequests` follows, read backwards from `before`
+/// (exclusive; `None`: the durable end), one row per request at its submission, at most
+/// `size`. The feed holds only the unit's own requests, so visibility is by construction;
+/// each record's `visible_to` is checked all the same.
+pub async fn incoming(
+    app: &App,
+    caller: &Organization,
+    before: Option<u64>,
+    size: usize,
+) -> Result<Incoming, Error> {
+    /// Feed entries read per step backwards.
+    const WINDOW: u64 = 256;
+    caller.require(Actor::PoliceUnit, "list incoming assistance requests")?;
+    let prefix = records::feed_prefix(&caller.id)?;
+    let end = *app.feeds.watch(&app.store, &prefix).await?.borrow();
+    let mut upper = before.map_or(end, |b| b.saturating_sub(1)).min(end);
+    let mut requests = Vec::new();
+    let mut next = None;
+    'pages: while upper > 0 {
+        let lower = upper.saturating_sub(WINDOW);
+        let entries = crate::feed::Feeds::read(&app.store, &prefix, lower, upper, WINDOW as usize)?;
+        for (seq, bytes) in entries.into_iter().rev() {
+            let event = records::decode_event(seq, &bytes)?;
+            if event.kind != super::model::EventKind::New {
+                continue;
+            }
+            if requests.len() == size {
+                next = Some(seq + 1);
+                break 'pages;
+            }
+            // A request purged under the retention policy is no longer listed.
+            if let Some(r) = records::get(&app.store, &event.request_id)? {
+                if r.visible_to(&caller.id) {
+                    requests.push(r);
+                }
+            }
+        }
+        upper = lower;
+    }
+    Ok(Incoming {
+        requests,
+        next,
+        end,
+    })
+}

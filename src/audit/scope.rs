@@ -23,16 +23,19 @@ tokio::task_local! {
 pub struct AuditScope {
     org: String,
     rpc: &'static str,
+    via: super::Via,
     cases: Mutex<Vec<String>>,
     audited: AtomicBool,
 }
 
 impl AuditScope {
-    /// A scope for one call of `org` to `rpc`.
-    pub fn new(org: String, rpc: &'static str) -> Arc<AuditScope> {
+    /// A scope for one call of `org` to `rpc`, made over the channel and with the
+    /// certificate `via` names.
+    pub fn new(org: String, rpc: &'static str, via: super::Via) -> Arc<AuditScope> {
         Arc::new(AuditScope {
             org,
             rpc,
+            via,
             cases: Mutex::new(Vec::new()),
             audited: AtomicBool::new(false),
         })
@@ -72,6 +75,7 @@ impl AuditScope {
                 rpc: self.rpc.to_string(),
                 case_ids: self.cases(),
                 outcome: "OK".into(),
+                via: self.via.clone(),
             },
         )
     }
@@ -113,6 +117,7 @@ pub async fn finish(
         rpc: scope.rpc.to_string(),
         case_ids: cases,
         outcome: outcome.into(),
+        via: scope.via.clone(),
     };
     super::append_now(store, record).await.map(|_| ())
 }

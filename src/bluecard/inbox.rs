@@ -97,3 +97,67 @@ pub async fn pull(
         }
     }
 }
+
+/// The team's inbox followed from `cursor` (empty: from the start) as cards arrive: what
+/// the console's live page shows. The same feed, cursor rules and `require` as
+/// [`pull`].
+pub async fn follow(
+    app: &App,
+    caller: &Organization,
+    cursor: &str,
+) -> Result<feed::Follower, Error> {
+    caller.require(Actor::Team, "follow Blue Cards")?;
+    let prefix = records::inbox_prefix(&caller.id)?;
+    let mark = app.feeds.watch(&app.store, &prefix).await?;
+    let after = feed::parse_cursor(&app.store, "after_cursor", cursor, *mark.borrow())?;
+    Ok(feed::Follower::new(
+        app.store.clone(),
+        prefix,
+        after,
+        mark,
+        app.shutdown.clone(),
+    ))
+}
+
+/// The card an inbox entry delivered (`None`: purged under the retention policy, or not
+/// the caller's).
+pub fn card_of_entry(
+    app: &App,
+    caller: &Organization,
+    seq: u64,
+    bytes: &[u8],
+) -> Result<Option<CardRecord>, Error> {
+    let event: super::model::InboxEvent = crate::store::codec::decode(&seq.to_be_bytes(), bytes)?;
+    Ok(records::card(&app.store, &event.card_id)?.filter(|c| c.visible_to(&caller.id)))
+}
+
+/// A page of the team's cards, newest first: its inbox read backwards from `before`
+/// (exclusive; `None`: the durable end), at most `size`; with where the next page starts
+/// and the inbox's durable end (a follower from there misses nothing the page lacks).
+pub async fn recent(
+    app: &App,
+    caller: &Organization,
+    before: Option<u64>,
+    size: usize,
+) -> Result<(Vec<CardRecord>, Option<u64>, u64), Error> {
+    const WINDOW: u64 = 256;
+    caller.require(Actor::Team, "list Blue Cards")?;
+    let prefix = records::inbox_prefix(&caller.id)?;
+    let end = *app.feeds.watch(&app.store, &prefix).await?.borrow();
+    let mut upper = before.map_or(end, |b| b.saturating_sub(1)).min(end);
+    let mut cards = Vec::new();
+    while upper > 0 {
+        let lower = upper.saturating_sub(WINDOW);
+        let entries = feed::Feeds::read(&app.store, &prefix, lower, upper, WINDOW as usize)?;
+        for (seq, bytes) in entries.into_iter().rev() {
+            if cards.len() == size {
+                return Ok((cards, Some(seq + 1), end));
+            }
+            if let Some(c) = card_of_entry(app, caller, seq, &bytes)? {
+                cards.push(c);
+            }
+        }
+        upper = lower;
+    }
+    Ok((cards, None, end))
+}

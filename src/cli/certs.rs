@@ -1,5 +1,6 @@
 //! `lacznik certs init|issue|revoke`: development certificates, so that a test deployment
-//! or a demo needs no CA of its own; `lacznik certs status`: the days left of every
+//! or a demo needs no CA of its own; `lacznik certs p12`: an organisation's browser bundle
+//! (`.p12`) for a pair made without one; `lacznik certs status`: the days left of every
 //! certificate (and the CRL) of a certificate directory. The work is in [`crate::pki`];
 //! this prints what it did.
 
@@ -24,8 +25,8 @@ pub(super) enum CertsCommand {
         #[arg(long)]
         directory: Option<PathBuf>,
     },
-    /// (Re)issue one organisation's client certificate, or (`--receipts`) the
-    /// receipt-signing certificate.
+    /// (Re)issue one organisation's client certificate (with its `.p12` for browsers), or
+    /// (`--receipts`) the receipt-signing certificate.
     Issue {
         /// Organisation id.
         #[arg(
@@ -48,6 +49,17 @@ pub(super) enum CertsCommand {
     /// Days left of every certificate of a certificate directory (CA, server, receipts,
     /// each organisation's) and the CRL's next update; exit code 1 when one has run out.
     Status {
+        /// Certificate directory.
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+    },
+    /// Write an organisation's `<org>.p12` (certificate, key and CA, for importing into a
+    /// browser) from its existing `<org>.pem`, `<org>.key` and `ca.pem`; `init` and `issue`
+    /// write it themselves.
+    P12 {
+        /// Organisation id.
+        #[arg(long)]
+        org: OrgId,
         /// Certificate directory.
         #[arg(long, default_value = "certs")]
         dir: PathBuf,
@@ -75,6 +87,16 @@ pub(super) fn certs(config: Config, command: CertsCommand) -> anyhow::Result<()>
             for p in &report.created {
                 println!("created {}", p.display());
             }
+            if report
+                .created
+                .iter()
+                .any(|p| p.extension().is_some_and(|x| x == "p12"))
+            {
+                println!(
+                    "browser bundles (.p12) have the password \"{}\" (see certs/README.md)",
+                    pki::p12::DEV_P12_PASSWORD
+                );
+            }
             println!(
                 "{} file(s) created, {} kept in {} (development certificates: never use them in production)",
                 report.created.len(),
@@ -87,12 +109,19 @@ pub(super) fn certs(config: Config, command: CertsCommand) -> anyhow::Result<()>
             receipts,
             dir,
             days,
-        } => {
-            let path = match org {
-                Some(org) if !receipts => pki::issue(&dir, &org, days)?,
-                _ => pki::issue_receipts(&dir, days)?,
-            };
-            println!("issued {}", path.display());
+        } => match org {
+            Some(org) if !receipts => {
+                let path = pki::issue(&dir, &org, days)?;
+                println!("issued {}", path.display());
+                print_p12(&pki::p12::p12_path(&dir, &org));
+            }
+            _ => {
+                let path = pki::issue_receipts(&dir, days)?;
+                println!("issued {}", path.display());
+            }
+        },
+        CertsCommand::P12 { org, dir } => {
+            print_p12(&pki::p12::write_p12(&dir, &org)?);
         }
         CertsCommand::Status { dir } => {
             let inventory = pki::expiry::Inventory::of_dir(&dir)?;
@@ -127,4 +156,13 @@ pub(super) fn certs(config: Config, command: CertsCommand) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// Says where a browser bundle is and how to open it.
+fn print_p12(path: &std::path::Path) {
+    println!(
+        "wrote {} (for browsers; import password \"{}\")",
+        path.display(),
+        pki::p12::DEV_P12_PASSWORD
+    );
 }

@@ -37,9 +37,9 @@ pub(super) fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         .thread_name("lacznik")
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        // A directory that cannot serve is reported before any port is taken.
+        config.load_directory()?;
+        let listeners = server::Listeners::bind(&config).await?;
         let clock: std::sync::Arc<dyn crate::clock::Clock> = match args.simulated_clock {
             Some(start) => {
                 tracing::warn!(start = %start, "SIMULATED CLOCK: time moves only through AdminService.AdvanceClock/SetClock");
@@ -47,7 +47,7 @@ pub(super) fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
             }
             None => std::sync::Arc::new(crate::clock::SystemClock),
         };
-        server::serve_with_clock(config, listener, clock, shutdown_signal()).await?;
+        server::serve_with_clock(config, listeners, clock, shutdown_signal()).await?;
         Ok(())
     })
 }

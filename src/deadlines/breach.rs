@@ -109,6 +109,9 @@ pub struct BreachFilter {
     pub due_from: Option<Timestamp>,
     /// Deadline before.
     pub due_to: Option<Timestamp>,
+    /// Only breaches this organisation is a party to (the case's sender or recipient, or
+    /// the one responsible): the console's filter by organisation.
+    pub party: Option<OrgId>,
 }
 
 impl BreachFilter {
@@ -121,6 +124,9 @@ impl BreachFilter {
             && self.open.is_none_or(|o| o == b.resolved_at.is_none())
             && self.due_from.is_none_or(|t| b.due >= t)
             && self.due_to.is_none_or(|t| b.due < t)
+            && self.party.as_ref().is_none_or(|o| {
+                &b.case.sender == o || &b.case.recipient == o || &b.responsible == o
+            })
     }
 }
 

@@ -45,6 +45,7 @@ pub fn record(
             rpc: action.into(),
             case_ids,
             outcome: "OK".into(),
+            via: crate::audit::Via::server(),
         },
     )?;
     let event = receipt::Event {

@@ -4,7 +4,8 @@
 //!
 //! Layout of a certificate directory (see `certs/README.md`):
 //! `ca.pem`, `ca.key` (the dev CA and its key), `server.pem`, `server.key`,
-//! `<org-id>.pem`, `<org-id>.key` (one pair per organisation), `crl.pem` (revocations),
+//! `<org-id>.pem`, `<org-id>.key` (one pair per organisation), `<org-id>.p12` (the same
+//! pair with the CA as a PKCS#12 bundle for browsers, [`p12`]), `crl.pem` (revocations),
 //! `receipts.pem`, `receipts.key` (the receipt-signing certificate, [`receipts`]).
 //!
 //! Identity convention: a client certificate names its organisation with exactly one URI
@@ -26,6 +27,7 @@ use crate::directory::{Directory, OrgId};
 use crate::identity::ORG_URI_PREFIX;
 
 pub mod expiry;
+pub mod p12;
 mod receipts;
 pub use receipts::{DOCUMENT_SIGNING_OID, issue_receipts, receipts_paths};
 
@@ -260,7 +262,7 @@ fn read(path: &Path) -> Result<String, PkiError> {
     })
 }
 
-fn write(path: &Path, contents: &str, private: bool) -> Result<(), PkiError> {
+fn write(path: &Path, contents: impl AsRef<[u8]>, private: bool) -> Result<(), PkiError> {
     let io = |source| PkiError::Io {
         path: path.to_path_buf(),
         source,
@@ -305,8 +307,9 @@ pub fn load_ca(dir: &Path) -> Result<DevCa, PkiError> {
 }
 
 /// `lacznik certs init`: creates whatever of the layout is missing (CA, server certificate,
-/// receipt certificate, one client certificate per organisation of `directory`) and keeps what exists, so it is
-/// safe to run again after adding an organisation.
+/// receipt certificate, one client certificate per organisation of `directory`, with its
+/// `.p12` bundle) and keeps what exists, so it is safe to run again after adding an
+/// organisation.
 pub fn init(dir: &Path, directory: &Directory) -> Result<InitReport, PkiError> {
     fs::create_dir_all(dir).map_err(|source| PkiError::Io {
         path: dir.to_path_buf(),
@@ -345,6 +348,7 @@ pub fn init(dir: &Path, directory: &Directory) -> Result<InitReport, PkiError> {
         write(&k, &issued.key_pem, true)?;
         report.created.push(c);
         report.created.push(k);
+        report.created.push(p12::write_p12(dir, &org.id)?);
     }
     Ok(report)
 }
@@ -357,13 +361,15 @@ pub fn org_paths(dir: &Path, org: &OrgId) -> (PathBuf, PathBuf) {
     )
 }
 
-/// `lacznik certs issue --org ID`: (re)issues one organisation's certificate.
+/// `lacznik certs issue --org ID`: (re)issues one organisation's certificate and key, and
+/// its browser bundle (`<org-id>.p12`, [`p12::p12_path`]); returns the certificate's path.
 pub fn issue(dir: &Path, org: &OrgId, days: i64) -> Result<PathBuf, PkiError> {
     let ca = load_ca(dir)?;
     let issued = ca.issue_client(org, Validity::days(days))?;
     let (c, k) = org_paths(dir, org);
     write(&c, &issued.cert_pem, false)?;
     write(&k, &issued.key_pem, true)?;
+    p12::write_p12(dir, org)?;
     Ok(c)
 }
 

@@ -20,6 +20,7 @@ fn record(case: &str) -> Record {
         rpc: "SubmitAssistanceRequest".into(),
         case_ids: vec![case.into()],
         outcome: "OK".into(),
+        via: crate::audit::Via::server(),
     }
 }
 

@@ -26,6 +26,13 @@ pub struct TlsConn {
     _permit: OwnedSemaphorePermit,
 }
 
+impl TlsConn {
+    /// What the handshake proved about the peer (the web console reads it per request).
+    pub fn peer(&self) -> &Peer {
+        &self.peer
+    }
+}
+
 impl Connected for TlsConn {
     type ConnectInfo = Peer;
     fn connect_info(&self) -> Peer {
@@ -138,7 +145,12 @@ pub(super) async fn accept_loop(
                     if let (Ok(org), Some(der)) = (&org, leaf) {
                         clients.presented(org, der);
                     }
-                    let peer = Peer { addr, org };
+                    let certificate = leaf.map(|d| identity::fingerprint(d)).unwrap_or_default();
+                    let peer = Peer {
+                        addr,
+                        org,
+                        certificate,
+                    };
                     let _ = conns
                         .send(Ok(TlsConn {
                             inner: stream,
@@ -154,9 +166,16 @@ pub(super) async fn accept_loop(
     }
 }
 
+/// An acceptor the reload loop keeps current, and how its configuration is built from the
+/// TLS files (the gRPC endpoint's and the console's differ only in ALPN).
+pub(super) type Reloadable = (
+    Arc<RwLock<TlsAcceptor>>,
+    fn(&TlsPaths) -> Result<Arc<rustls::ServerConfig>, tls::TlsError>,
+);
+
 pub(super) async fn reload_loop(
     paths: TlsPaths,
-    acceptor: Arc<RwLock<TlsAcceptor>>,
+    acceptors: Vec<Reloadable>,
     every: Duration,
     mut stop: Shutdown,
 ) {
@@ -171,11 +190,16 @@ pub(super) async fn reload_loop(
             continue;
         }
         seen = now;
-        match tls::server_config(&paths) {
-            Ok(cfg) => {
-                match acceptor.write() {
-                    Ok(mut a) => *a = TlsAcceptor::from(cfg),
-                    Err(p) => *p.into_inner() = TlsAcceptor::from(cfg),
+        // Every configuration is built before any is swapped in: both endpoints change
+        // together or neither does.
+        let built: Result<Vec<_>, _> = acceptors.iter().map(|(_, build)| build(&paths)).collect();
+        match built {
+            Ok(configs) => {
+                for ((acceptor, _), cfg) in acceptors.iter().zip(configs) {
+                    match acceptor.write() {
+                        Ok(mut a) => *a = TlsAcceptor::from(cfg),
+                        Err(p) => *p.into_inner() = TlsAcceptor::from(cfg),
+                    }
                 }
                 tracing::info!(
                     "TLS files changed; new handshakes use the reloaded CA, certificate and CRL"

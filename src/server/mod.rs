@@ -120,10 +120,46 @@ fn receipt_signer(config: &Config) -> Result<crate::receipt::Signer, ServeError>
     crate::receipt::Signer::load(&cert, &key).map_err(ServeError::Receipts)
 }
 
+/// The sockets a node serves on, bound by the caller (tests bind `127.0.0.1:0`): the gRPC
+/// endpoint and, when the console is on, the console's.
+pub struct Listeners {
+    /// The gRPC endpoint (`listen`).
+    pub grpc: TcpListener,
+    /// The web console (`console.listen`); `None`: no console.
+    pub console: Option<TcpListener>,
+}
+
+impl From<TcpListener> for Listeners {
+    /// The gRPC endpoint alone, without a console.
+    fn from(grpc: TcpListener) -> Listeners {
+        Listeners {
+            grpc,
+            console: None,
+        }
+    }
+}
+
+impl Listeners {
+    /// Binds what `config` names: `listen`, and `console.listen` unless it is empty.
+    pub async fn bind(config: &Config) -> Result<Listeners, ServeError> {
+        let bind = |addr: std::net::SocketAddr, key: &'static str| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| ServeError::Transport(format!("cannot listen on {addr} ({key}): {e}")))
+        };
+        let grpc = bind(config.listen, "listen").await?;
+        let console = match config.console_listen()? {
+            Some(addr) => Some(bind(addr, "console.listen").await?),
+            None => None,
+        };
+        Ok(Listeners { grpc, console })
+    }
+}
+
 /// Opens everything the configuration names and serves until `shutdown` completes.
 pub async fn serve(
     config: Config,
-    listener: TcpListener,
+    listener: impl Into<Listeners>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     serve_with_clock(config, listener, Arc::new(SystemClock), shutdown).await
@@ -165,7 +201,7 @@ impl Base {
 /// [`serve`] with an injected clock (simulated time for training and tests).
 pub async fn serve_with_clock(
     config: Config,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
@@ -218,7 +254,7 @@ pub async fn serve_with_clock(
         shutdown.await;
         trigger.fire();
     });
-    let node = node::Node::start(&config, listener, tls_paths, tls_config, &stop).await;
+    let node = node::Node::start(&config, listeners.into(), tls_paths, tls_config, &stop).await?;
     let recipients = Arc::new(crate::recipients::Recipients::new(clock.now()));
     let base = Base {
         config,

@@ -29,6 +29,9 @@ pub(super) struct Node {
     conns: Arc<Mutex<mpsc::Receiver<Conn>>>,
     /// What the metrics' scrape-time gauges read: the active term's store, or nothing.
     pub gauges: watch::Sender<Option<Gauges>>,
+    /// What the web console serves from: the active term's application, or nothing (a
+    /// standby's console says so and names no case).
+    pub console: watch::Sender<Option<Arc<crate::app::App>>>,
 }
 
 impl Node {
@@ -36,13 +39,16 @@ impl Node {
     /// term is current), the TLS reload loop and the metrics port, until `stop`.
     pub async fn start(
         config: &Config,
-        listener: TcpListener,
+        listeners: super::Listeners,
         tls_paths: TlsPaths,
         tls_config: Arc<rustls::ServerConfig>,
         stop: &Shutdown,
-    ) -> Node {
+    ) -> Result<Node, ServeError> {
+        let listener = listeners.grpc;
         let local = listener.local_addr().ok();
         let acceptor = Arc::new(RwLock::new(TlsAcceptor::from(tls_config)));
+        let mut reloadable: Vec<accept::Reloadable> =
+            vec![(acceptor.clone(), crate::tls::server_config)];
         // Certificate expiry: the files' and each organisation's last client certificate,
         // warned of in the log and shown in the metrics.
         let clients = Arc::new(ClientCerts::default());
@@ -53,14 +59,56 @@ impl Node {
             accept::Limits::of(config),
             listener,
             acceptor.clone(),
-            clients,
+            clients.clone(),
             conn_tx,
             stop.clone(),
         ));
+        let (console, console_app) = watch::channel(None);
+        if let Some(listener) = listeners.console {
+            let addr = listener
+                .local_addr()
+                .map_or_else(|e| e.to_string(), |a| a.to_string());
+            // The same files and the same accept path (limits, handshake deadline, the
+            // organisation read from the certificate) as the gRPC endpoint.
+            let acceptor = Arc::new(RwLock::new(TlsAcceptor::from(crate::tls::console_config(
+                &tls_paths,
+            )?)));
+            reloadable.push((acceptor.clone(), crate::tls::console_config));
+            let (tx, rx) = mpsc::channel::<Conn>(64);
+            tokio::spawn(accept::accept_loop(
+                accept::Limits::of(config),
+                listener,
+                acceptor,
+                clients,
+                tx,
+                stop.clone(),
+            ));
+            let conns = futures::stream::unfold(rx, |mut rx| async move {
+                loop {
+                    match rx.recv().await? {
+                        Ok(c) => {
+                            let peer = c.peer().clone();
+                            return Some(((c, peer), rx));
+                        }
+                        Err(e) => tracing::warn!(error = %e, "console connection failed"),
+                    }
+                }
+            });
+            tracing::info!(
+                url = %format!("https://{addr}/"),
+                "web console (mutual TLS: a client certificate is the login)"
+            );
+            tokio::spawn(crate::console::serve(
+                conns,
+                console_app,
+                config.max_message_bytes,
+                stop.clone(),
+            ));
+        }
         if config.tls.reload_secs > 0 {
             tokio::spawn(accept::reload_loop(
                 tls_paths,
-                acceptor,
+                reloadable,
                 Duration::from_secs(config.tls.reload_secs),
                 stop.clone(),
             ));
@@ -69,11 +117,12 @@ impl Node {
         if config.metrics.enabled {
             start_metrics(config, scraped, certs, stop.clone()).await;
         }
-        Node {
+        Ok(Node {
             local,
             conns: Arc::new(Mutex::new(conn_rx)),
             gauges,
-        }
+            console,
+        })
     }
 
     /// The accepted connections, for one term's server: it takes them until it stops

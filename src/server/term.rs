@@ -107,6 +107,8 @@ pub(super) async fn run(
         clock: app.clock.clone(),
         recipients: app.recipients.clone(),
     }));
+    // The web console serves this term's application from now on.
+    node.console.send_replace(Some(app.clone()));
     #[cfg(unix)]
     tokio::spawn(crate::control::serve(
         app.store.clone(),
@@ -172,6 +174,7 @@ pub(super) async fn run(
     }
     term.fire();
     node.gauges.send_replace(None);
+    node.console.send_replace(None);
     // The last checkpoint, of everything this term wrote, before the store closes.
     let _ = tokio::time::timeout(Duration::from_secs(5), checkpoints).await;
     tracing::info!("in-flight calls finished; flushing the store");

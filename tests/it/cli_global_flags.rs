@@ -192,6 +192,8 @@ fn serve(dir: &Path) -> Server {
         .args(["serve", "--listen", &listen])
         .current_dir(dir)
         .env_remove("LACZNIK_CONFIG")
+        // Tests run side by side: the console on a port of its own, not 8443.
+        .env("LACZNIK_CONSOLE__LISTEN", "127.0.0.1:0")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

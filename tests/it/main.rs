@@ -20,6 +20,7 @@ mod backup;
 mod blue_card;
 mod cli;
 mod cli_global_flags;
+mod console;
 mod crash;
 mod cursors;
 mod deadlines;

@@ -173,6 +173,8 @@ impl Harness {
             .current_dir(&self.dir)
             .env("LACZNIK_TLS__DIR", self.dir.join("certs"))
             .env("LACZNIK_TLS__DEV_PKI", "false")
+            // Tests run side by side: the console on a port of its own, not 8443.
+            .env("LACZNIK_CONSOLE__LISTEN", "127.0.0.1:0")
             .env("LACZNIK_STORE__ENGINE", self.engine)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("RUST_LOG", "warn")

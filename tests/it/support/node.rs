@@ -130,6 +130,8 @@ impl Node {
             .current_dir(&self.dir)
             .env("LACZNIK_TLS__DIR", self.dir.join("certs"))
             .env("LACZNIK_TLS__DEV_PKI", "false")
+            // Tests run side by side: the console on a port of its own, not 8443.
+            .env("LACZNIK_CONSOLE__LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "warn")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())

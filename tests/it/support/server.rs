@@ -70,6 +70,8 @@ impl Prepared {
 pub struct TestServer {
     /// Bound address.
     pub addr: SocketAddr,
+    /// The web console's address (HTTPS with client certificates, as `addr`).
+    pub console_addr: SocketAddr,
     /// Temp dir holding `data/` and `certs/`.
     pub dir: TempDir,
     /// The certificate directory.
@@ -166,6 +168,14 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let console = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the console");
+        let console_addr = console.local_addr().expect("console addr");
+        let listeners = lacznik::server::Listeners {
+            grpc: listener,
+            console: Some(console),
+        };
         let (tx, rx) = oneshot::channel::<()>();
         let clock: Arc<dyn lacznik::clock::Clock> = match clock {
             Some(start) => Arc::new(lacznik::clock::SimulatedClock::new(start)),
@@ -173,7 +183,7 @@ impl TestServer {
         };
         let handle = tokio::spawn(lacznik::server::serve_with_clock(
             config.clone(),
-            listener,
+            listeners,
             clock,
             async move {
                 let _ = rx.await;
@@ -181,6 +191,7 @@ impl TestServer {
         ));
         let server = TestServer {
             addr,
+            console_addr,
             dir,
             certs,
             ca,

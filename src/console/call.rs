@@ -1,0 +1,35 @@
+//! A domain call made from the console, audited as its gRPC twin: the same audit scope
+//! (`audit::scope`), named by the same RPC, with the channel `console` and the certificate
+//! that acted. A change writes its entry inside its own command; a read or a refusal that
+//! touched a case gets its entry here, with the outcome the person sees, before the page
+//! is sent (a read whose entry cannot be written is not shown, as on gRPC).
+
+use std::future::Future;
+
+use super::viewer::Viewer;
+use crate::audit::Via;
+use crate::audit::scope::{self, AuditScope};
+use crate::error::Error;
+
+/// Runs `f` as the call `rpc` of `viewer` inside its audit scope.
+pub(crate) async fn audited<T>(
+    viewer: &Viewer,
+    rpc: &'static str,
+    f: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let audit = AuditScope::new(
+        viewer.org.id.to_string(),
+        rpc,
+        Via::call("console", &viewer.certificate),
+    );
+    let out = audit.run(f).await;
+    let code = match &out {
+        Ok(_) => "OK",
+        Err(e) => e.code().as_str(),
+    };
+    metrics::counter!("lacznik_console_actions_total", "rpc" => rpc, "code" => code).increment(1);
+    scope::finish(&viewer.app.store, viewer.app.clock.now(), &audit, code)
+        .await
+        .map_err(Error::Store)?;
+    out
+}
