@@ -91,26 +91,26 @@ pub(super) fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()>
                 })??,
             };
             println!(
-                "{:>8}  {:<30}  {:<22}  {:<30}  {:<20}  {:<8}  certificate",
-                "seq", "time", "organisation", "rpc", "outcome", "channel"
+                "{:>8}  {:<30}  {:<22}  {:<30}  {:<8}  {:<16}  outcome",
+                "seq", "time", "organisation", "rpc", "channel", "certificate"
             );
             for e in &entries {
                 // The first 16 hex digits name a certificate well enough on screen; the
                 // JSON of the control socket and the store keep all 64.
                 let cert = e.certificate.get(..16).unwrap_or(&e.certificate);
                 println!(
-                    "{:>8}  {:<30}  {:<22}  {:<30}  {:<20}  {:<8}  {}",
+                    "{:>8}  {:<30}  {:<22}  {:<30}  {:<8}  {:<16}  {}",
                     e.seq,
                     e.at.to_string(),
                     e.org,
                     e.rpc,
-                    e.outcome,
                     if e.channel.is_empty() {
                         "-"
                     } else {
                         &e.channel
                     },
                     if cert.is_empty() { "-" } else { cert },
+                    e.outcome,
                 );
             }
             println!(

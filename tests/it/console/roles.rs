@@ -52,6 +52,25 @@ async fn police_sees_a_request_arrive_live_and_confirms_receipt() {
     assert!(after.contains("Zapisano"), "{after}");
     let seen = get_request(&mut centre, &id).await.unwrap();
     assert_eq!(seen.state, pb::AssistanceRequestState::Received as i32);
+    // Audited as its gRPC twin, with the channel and the certificate that acted.
+    let data = server.config().data_dir.display().to_string();
+    let (code, text) = crate::support::offline::lacznik(
+        server.dir.path(),
+        &["audit", "show", "--case", &id, "--data", &data],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("kmp-torun")
+            && l.contains("AcknowledgeAssistanceRequest")
+            && l.contains("console")
+            && l.ends_with("OK")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("SubmitAssistanceRequest") && l.contains("grpc")),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
