@@ -129,6 +129,7 @@ struct BreachesPage {
     rows: Vec<Row>,
     more: bool,
     csv: String,
+    report: String,
 }
 
 async fn fetch(
@@ -190,6 +191,7 @@ pub(crate) async fn page(
     error::html(&BreachesPage {
         frame: viewer.frame("Naruszenia — przekroczenia terminów", "/naruszenia"),
         csv: format!("/naruszenia.csv?{}", filters.query()),
+        report: format!("/naruszenia/raport.html?{}", filters.query()),
         filters,
         rules,
         orgs,
@@ -250,6 +252,69 @@ pub(crate) async fn csv(
             ),
         ],
         body,
+    )
+        .into_response())
+}
+
+/// `GET /naruszenia/raport.html?od=&do_=`: the breach report that `lacznik report
+/// breaches` makes (counts by rule and by organisation, median lateness, the weekly chart,
+/// the open breaches), for the days given (default: the last 30), as a file to keep: it
+/// is a self-contained page with its own styles, so it is downloaded, not shown under the
+/// console's policy.
+pub(crate) async fn report(
+    viewer: Viewer,
+    Query(filters): Query<Filters>,
+) -> Result<Response, ConsoleError> {
+    let app = viewer.app.clone();
+    let today = crate::calendar::local_date(app.clock.now());
+    let day = |s: &str, default: jiff::civil::Date| -> Result<jiff::civil::Date, ConsoleError> {
+        match s.trim() {
+            "" => Ok(default),
+            s => crate::report::parse_date(s).map_err(ConsoleError::BadRequest),
+        }
+    };
+    let to = day(&filters.do_, today)?;
+    let from = day(&filters.od, to.saturating_sub(jiff::Span::new().days(29)))?;
+    let range = crate::report::DateRange::new(from, to)
+        .map_err(|e| ConsoleError::BadRequest(e.to_string()))?;
+    let period = Filters {
+        od: from.to_string(),
+        do_: to.to_string(),
+        ..filters.clone()
+    };
+    let (breaches, _) = fetch(&viewer, &period, usize::MAX).await?;
+    let records = breaches
+        .into_iter()
+        .map(|b| crate::report::gather::record_from_pb(crate::api::breach::breach_to_pb(&b)))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(|e| ConsoleError::BadRequest(e.to_string()))?;
+    let report = crate::report::Report {
+        range,
+        gminas: Vec::new(),
+        caller: crate::report::Caller {
+            id: viewer.org.id.to_string(),
+            name: viewer.org.name.clone(),
+            gminas: viewer.org.gminas.iter().map(|g| g.to_string()).collect(),
+        },
+        generated: app.clock.now(),
+        breaches: records,
+        org_names: app
+            .directory
+            .iter()
+            .map(|o| (o.id.to_string(), o.name.clone()))
+            .collect(),
+    };
+    let html = crate::report::html::render(&report)
+        .map_err(|e| ConsoleError::BadRequest(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"raport-naruszen-{from}-{to}.html\""),
+            ),
+        ],
+        html,
     )
         .into_response())
 }

@@ -235,14 +235,12 @@ async fn render_card(
         (team && d.card.acknowledged_at.is_some() && d.card.forwarding.is_none() && !d.closed)
             .then(|| {
                 forward_form.unwrap_or_else(|| {
-                    let mut f = FormView::fresh(
+                    FormView::fresh(
                         id.clone(),
                         state
                             .forms
                             .token(&viewer.certificate, &purpose("przekazanie", &id)),
-                    );
-                    f.set("forwarded_time", words::input_date(app.clock.now()));
-                    f
+                    )
                 })
             });
     let notice = if done.zlozono.is_some() {
@@ -305,7 +303,11 @@ pub(crate) async fn act(
             "diagnostic_support_group" => Some(ForwardedTo::DiagnosticSupportGroup),
             _ => None,
         };
-        let at = super::request_form::time(&form, "forwarded_time", &mut pre);
+        // Empty: now (a minute-precise default could fall before the card's arrival).
+        let at = match form.value("forwarded_time").trim() {
+            "" => Some(app.clock.now()),
+            _ => super::request_form::time(&form, "forwarded_time", &mut pre),
+        };
         let input = ForwardingInput {
             to,
             recipients: form.value("recipients").to_string(),
@@ -336,44 +338,4 @@ pub(crate) async fn act(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Template)]
-#[template(path = "procedure.html")]
-struct ProcedurePage {
-    frame: Frame,
-    v: service::ProcedureView,
-}
-
-impl ProcedurePage {
-    fn date(&self, t: &jiff::Timestamp) -> String {
-        words::date(*t)
-    }
-    fn step(&self, k: &crate::bluecard::model::StepKind) -> &'static str {
-        use crate::bluecard::model::StepKind::*;
-        match k {
-            FormC => "formularz „Niebieska Karta – C” (§ 15)",
-            FormD => "formularz „Niebieska Karta – D” (§ 16)",
-            HelpPlanAdopted => "przyjęcie indywidualnego planu pomocy",
-            HelpPlanChanged => "zmiana indywidualnego planu pomocy",
-            GroupMeetingHeld => "posiedzenie grupy diagnostyczno-pomocowej",
-        }
-    }
-}
-
-/// `GET /procedury/{id}`: the procedure a card started or joined (§ 9), as the caller
-/// may see it.
-pub(crate) async fn procedure(
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response, ConsoleError> {
-    let app = viewer.app.clone();
-    let v = audited(&viewer, "GetProcedure", async {
-        service::procedure(&app, &viewer.org.id, &id)
-    })
-    .await?;
-    error::html(&ProcedurePage {
-        frame: viewer.frame(format!("Procedura {}", short(&id)), "/karty"),
-        v,
-    })
 }

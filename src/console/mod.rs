@@ -14,20 +14,23 @@
 //! Layout: `viewer` (who is looking, resolved per request), `call` (a domain call inside
 //! its audit scope), `security` (headers, same-origin and form tokens), `error` (the one
 //! mapping to HTTP), `page` and `words` (the frame and the Polish words), then one module
-//! per part of the console: `requests` and `request_form` (police-assistance requests),
-//! `cards` (Blue Cards), `breaches` (the supervisor's view), `live` (the
+//! per part of the console: `requests`, `request_form`, `request_actions` and `request_amend` (police-assistance requests),
+//! `cards`, `card_form` and `procedures` (Blue Cards and their procedures), `breaches` (the supervisor's view), `live` (the
 //! event stream), `receipts` (signed receipts to download).
 
 mod assets;
 mod breaches;
 mod call;
+mod card_form;
 mod cards;
 mod error;
 mod form;
 mod live;
 mod page;
+mod procedures;
 mod receipts;
 mod request_actions;
+mod request_amend;
 mod request_form;
 mod requests;
 mod security;
@@ -112,16 +115,23 @@ fn router(state: ConsoleState, max_body: usize) -> Router {
         )
         .route("/wnioski/{id}", get(requests::show))
         .route(
+            "/wnioski/{id}/zmiana",
+            get(request_amend::form).post(request_amend::act),
+        )
+        .route(
             "/wnioski/{id}/{action}",
             get(request_actions::form).post(request_actions::act),
         )
         .route("/wnioski/{id}/notatka.txt", get(requests::note_text))
         .route("/karty", get(cards::list))
+        .route("/karty/nowa", get(card_form::new).post(card_form::submit))
         .route("/karty/{id}", get(cards::show))
         .route("/karty/{id}/{action}", post(cards::act))
-        .route("/procedury/{id}", get(cards::procedure))
+        .route("/procedury/{id}", get(procedures::show))
+        .route("/procedury/{id}/{action}", post(procedures::act))
         .route("/naruszenia", get(breaches::page))
         .route("/naruszenia.csv", get(breaches::csv))
+        .route("/naruszenia/raport.html", get(breaches::report))
         .route("/potwierdzenia/{case}/{n}", get(receipts::download))
         .route("/zdarzenia", get(live::events))
         .route("/zasoby/{name}", get(assets::asset))

@@ -40,6 +40,8 @@ pub(crate) struct Actions {
     pub confirm: bool,
     /// Withdraw the request (centre, still open).
     pub cancel: bool,
+    /// Change it (centre, before a decision is final: submitted, received or accepted).
+    pub amend: bool,
 }
 
 impl Actions {
@@ -47,20 +49,21 @@ impl Actions {
     pub fn of(state: &ConsoleState, viewer: &Viewer, r: &AssistanceRecord) -> Actions {
         let police = viewer.role == Role::Police && r.police_unit == viewer.org.id;
         let centre = viewer.role == Role::Centre && r.centre == viewer.org.id;
-        let undecided = matches!(r.state, S::Submitted | S::Received);
         Actions {
             acknowledge: (police && r.state == S::Submitted).then(|| {
                 state
                     .forms
                     .token(&viewer.certificate, &purpose("odbior", &r.request_id))
             }),
-            decide: police && undecided,
+            // The API takes a decision only after RECEIVED.
+            decide: police && r.state == S::Received,
             note: police && r.state == S::Accepted,
             confirm: centre
                 && r.urgency == Urgency::UrgentOral
                 && r.written_confirmation.is_none()
                 && !matches!(r.state, S::Cancelled),
             cancel: centre && open(r),
+            amend: centre && matches!(r.state, S::Submitted | S::Received | S::Accepted),
         }
     }
 }

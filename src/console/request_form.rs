@@ -34,11 +34,30 @@ fn purpose(id: &str) -> String {
 }
 
 /// The field names of one social worker's row.
-struct WorkerRow {
-    n: usize,
-    first_name: String,
-    last_name: String,
-    id_card_number: String,
+pub(crate) struct WorkerRow {
+    /// Its number on screen, from 1.
+    pub n: usize,
+    /// The first name's field.
+    pub first_name: String,
+    /// The surname's field.
+    pub last_name: String,
+    /// The ID card number's field.
+    pub id_card_number: String,
+}
+
+/// The rows of social workers the form offers.
+pub(crate) fn worker_rows() -> Vec<WorkerRow> {
+    (0..WORKER_ROWS)
+        .map(|i| {
+            let f = |part: &str| format!("content.social_workers[{i}].{part}");
+            WorkerRow {
+                n: i + 1,
+                first_name: f("first_name"),
+                last_name: f("last_name"),
+                id_card_number: f("id_card_number"),
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -53,17 +72,7 @@ fn render(viewer: &Viewer, form: FormView, status: StatusCode) -> Result<Respons
     let page = NewRequestPage {
         frame: viewer.frame("Nowy wniosek o udzielenie asysty Policji", "/wnioski/nowy"),
         form,
-        workers: (0..WORKER_ROWS)
-            .map(|i| {
-                let f = |part: &str| format!("content.social_workers[{i}].{part}");
-                WorkerRow {
-                    n: i + 1,
-                    first_name: f("first_name"),
-                    last_name: f("last_name"),
-                    id_card_number: f("id_card_number"),
-                }
-            })
-            .collect(),
+        workers: worker_rows(),
     };
     error::with_status(status, &page)
 }
@@ -160,6 +169,18 @@ fn raw_submission(form: &FormView, pre: &mut Vec<FieldViolation>) -> RawSubmissi
             v("oral_request.officer_name"),
         )
     });
+    RawSubmission {
+        request_id: form.form_id.clone(),
+        urgency,
+        oral_request,
+        content: Some(raw_content(form, pre)),
+    }
+}
+
+/// The request's content from the form's fields (also the amendment's, which shows the
+/// same fields).
+pub(crate) fn raw_content(form: &FormView, pre: &mut Vec<FieldViolation>) -> RawContent {
+    let v = |n: &str| form.value(n).to_string();
     let activity = match form.value("content.activity") {
         "community_interview" => Some(RawActivity::CommunityInterview),
         "social_work" => Some(RawActivity::SocialWork),
@@ -184,36 +205,31 @@ fn raw_submission(form: &FormView, pre: &mut Vec<FieldViolation>) -> RawSubmissi
             !(w.first_name.is_empty() && w.last_name.is_empty() && w.id_card_number.is_empty())
         })
         .collect();
-    RawSubmission {
-        request_id: form.form_id.clone(),
-        urgency,
-        oral_request,
-        content: Some(RawContent {
-            planned_start: time(form, "content.planned_start", pre),
-            planned_end: time(form, "content.planned_end", pre),
-            address: Some(RawAddress {
-                street: v("content.address.street"),
-                building_number: v("content.address.building_number"),
-                apartment_number: v("content.address.apartment_number"),
-                postal_code: v("content.address.postal_code"),
-                city: v("content.address.city"),
-                gmina_teryt: v("content.address.gmina_teryt"),
-                notes: v("content.address.notes"),
-            }),
-            client: Some(Client {
-                first_name: v("content.client.first_name").trim().into(),
-                last_name: v("content.client.last_name").trim().into(),
-                other_data: v("content.client.other_data").trim().into(),
-            }),
-            expected_behaviour: v("content.expected_behaviour"),
-            social_workers,
-            activity,
-            activity_other: v("content.activity_other"),
-            signed_by: Some(Signatory {
-                first_name: v("content.signed_by.first_name").trim().into(),
-                last_name: v("content.signed_by.last_name").trim().into(),
-                position: v("content.signed_by.position").trim().into(),
-            }),
+    RawContent {
+        planned_start: time(form, "content.planned_start", pre),
+        planned_end: time(form, "content.planned_end", pre),
+        address: Some(RawAddress {
+            street: v("content.address.street"),
+            building_number: v("content.address.building_number"),
+            apartment_number: v("content.address.apartment_number"),
+            postal_code: v("content.address.postal_code"),
+            city: v("content.address.city"),
+            gmina_teryt: v("content.address.gmina_teryt"),
+            notes: v("content.address.notes"),
+        }),
+        client: Some(Client {
+            first_name: v("content.client.first_name").trim().into(),
+            last_name: v("content.client.last_name").trim().into(),
+            other_data: v("content.client.other_data").trim().into(),
+        }),
+        expected_behaviour: v("content.expected_behaviour"),
+        social_workers,
+        activity,
+        activity_other: v("content.activity_other"),
+        signed_by: Some(Signatory {
+            first_name: v("content.signed_by.first_name").trim().into(),
+            last_name: v("content.signed_by.last_name").trim().into(),
+            position: v("content.signed_by.position").trim().into(),
         }),
     }
 }

@@ -203,6 +203,56 @@ pub(crate) fn violation(description: &str) -> String {
     if let Some((_, pl)) = known.iter().find(|(en, _)| *en == description) {
         return (*pl).to_string();
     }
+    if let Some(rest) = description.strip_prefix("required when the person was not present ") {
+        return format!("Wskaż, dlaczego osoba była nieobecna {rest}.");
+    }
+    let more = [
+        (
+            "must not be before the card arrived",
+            "Nie może być przed otrzymaniem karty.",
+        ),
+        (
+            "must not be before the procedure started",
+            "Nie może być przed wszczęciem procedury.",
+        ),
+        ("not a year", "Rok urodzenia to liczba, np. 1980."),
+        (
+            "each form at most once",
+            "Każdą formę przemocy wskaż najwyżej raz.",
+        ),
+        ("only with the form OTHER", "Tylko gdy zaznaczono „inne”."),
+        (
+            "only when the person was not present",
+            "Tylko gdy osoba nie była obecna.",
+        ),
+        (
+            "recipient only when handed_over",
+            "Odbiorcę podaj tylko, gdy formularz „Niebieska Karta – B” przekazano.",
+        ),
+        (
+            "§ 6 ust. 4: Blue Card B is never handed to a person suspected of violence",
+            "§ 6 ust. 4: formularza „Niebieska Karta – B” nie przekazuje się osobie, wobec której istnieje podejrzenie, że stosuje przemoc.",
+        ),
+        (
+            "Blue Card B is never handed to an osoba stosująca przemoc domową (a person using domestic violence)",
+            "Formularza „Niebieska Karta – B” nie przekazuje się osobie stosującej przemoc domową.",
+        ),
+        (
+            "§ 6 ust. 3: for a child, to a parent, guardian or the reporting person",
+            "§ 6 ust. 3: w sprawie dziecka formularz przekazuje się rodzicowi, opiekunowi lub osobie zgłaszającej.",
+        ),
+        (
+            "for a child, to a parent, guardian or the reporting person",
+            "W sprawie dziecka formularz przekazuje się rodzicowi, opiekunowi lub osobie zgłaszającej.",
+        ),
+        (
+            "no interdisciplinary team serves this gmina",
+            "Żaden zespół interdyscyplinarny w katalogu nie obsługuje tej gminy.",
+        ),
+    ];
+    if let Some((_, pl)) = more.iter().find(|(en, _)| *en == description) {
+        return (*pl).to_string();
+    }
     if description == "contains control characters" {
         return "Zawiera niedozwolone znaki sterujące.".into();
     }
@@ -262,6 +312,45 @@ pub(crate) fn field_label(path: &str) -> String {
         "content.signed_by.first_name" => "Kierownik ośrodka: imię",
         "content.signed_by.last_name" => "Kierownik ośrodka: nazwisko",
         "content.signed_by.position" => "Kierownik ośrodka: stanowisko",
+        "procedure_id" => "Procedura",
+        "fields" => "Zmiana",
+        "kind" => "Czynność",
+        "step_time" => "Kiedy",
+        "protocol" => "Protokół",
+        "protocol.persons" => "Protokół: osoby",
+        "protocol.start_time" => "Protokół: początek działań",
+        "protocol.end_time" => "Protokół: koniec działań",
+        "protocol.actions" => "Protokół: podjęte działania",
+        "content.started_time" => "Data wszczęcia procedury",
+        "content.place" => "Miejsce",
+        "content.absence_reason" => "Przyczyna nieobecności",
+        "content.persons_experiencing" => "Osoby doznające przemocy",
+        "content.persons_suspected" => "Osoby stosujące przemoc",
+        "content.violence_forms" => "Formy przemocy",
+        "content.violence_other" => "Inna forma przemocy",
+        "content.injuries" => "Obrażenia",
+        "content.description" => "Opis sytuacji",
+        "content.intervention_actions" => "Działania interwencyjne",
+        "content.card_b" => "Formularz „Niebieska Karta – B”",
+        "content.card_b.recipient" => "Karta B: komu przekazano",
+        "content.card_b.recipient_first_name" => "Karta B: imię odbiorcy",
+        "content.card_b.recipient_last_name" => "Karta B: nazwisko odbiorcy",
+        "content.filled_by.first_name" => "Wypełniający: imię",
+        "content.filled_by.last_name" => "Wypełniający: nazwisko",
+        "content.gmina_teryt" => "Gmina zamieszkania (kod TERYT)",
+        "forwarded_to" => "Komu przekazano",
+        "recipients" => "Odbiorcy",
+        "forwarded_time" => "Kiedy przekazano",
+        "reason" => "Powód",
+        "note.arrival_time" => "Przybycie",
+        "note.departure_time" => "Odjazd",
+        "note.course" => "Przebieg asysty",
+        "note.officers" => "Funkcjonariusze",
+        "note.coercion_measures" => "Środki przymusu",
+        "note.police_case_reference" => "Sygnatura sprawy",
+        "signed_by.first_name" => "Kierownik: imię",
+        "signed_by.last_name" => "Kierownik: nazwisko",
+        "remarks" => "Uwagi",
         _ => return path.to_string(),
     };
     label.to_string()

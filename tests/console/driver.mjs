@@ -71,7 +71,10 @@ const ops = {
     for (const [name, value] of Object.entries(fields)) {
       const input = c.page.locator(`[name="${name}"]`).first();
       const type = await input.getAttribute("type");
-      if (type === "radio" || type === "checkbox") {
+      const tag = await input.evaluate((e) => e.tagName);
+      if (tag === "SELECT") {
+        await input.selectOption(value);
+      } else if (type === "radio" || type === "checkbox") {
         await c.page.locator(`[name="${name}"][value="${value}"]`).check();
       } else {
         await input.fill(value);
@@ -117,6 +120,12 @@ const ops = {
     const c = await context(ctx, org);
     const response = await c.ctx.request.post(origin + path, { headers: headers || {}, form, maxRedirects: 0, failOnStatusCode: false });
     return { status: response.status(), body: (await response.text()).slice(0, 2000) };
+  },
+  async get({ ctx, org, path }) {
+    // A download (a receipt, the CSV, the note) with the context's certificate.
+    const c = await context(ctx, org);
+    const response = await c.ctx.request.get(origin + path, { maxRedirects: 0, failOnStatusCode: false });
+    return { status: response.status(), headers: response.headers(), body: (await response.text()).slice(0, 20000) };
   },
   async urls({ ctx }) {
     return { urls: contexts.get(ctx).urls, console: contexts.get(ctx).console };

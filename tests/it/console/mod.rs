@@ -5,6 +5,7 @@
 //! server ([`TestServer`] with its console on `127.0.0.1:0`) and its real gRPC clients.
 //! A missing `node`, Chromium or npm package is a failure, not a skip.
 
+mod flows;
 mod refusals;
 mod roles;
 
