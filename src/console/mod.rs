@@ -56,16 +56,28 @@ use crate::shutdown::Shutdown;
 pub(crate) struct ConsoleState {
     app: watch::Receiver<Option<Arc<App>>>,
     forms: Arc<security::FormKey>,
+    limiter: Arc<crate::api::limits::OrgLimiter>,
+}
+
+/// The limits the console shares with the gRPC endpoint (`[limits]`, `max_message_bytes`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest body accepted (a larger one gets 413).
+    pub max_body: usize,
+    /// Requests one organisation may have in flight at once (a live stream counts while
+    /// it opens); more get 429 at once.
+    pub per_org_in_flight: usize,
 }
 
 /// Serves the console on the connections that passed the mutual-TLS handshake (each with
 /// what the handshake proved of its peer: `server::accept`'s), from the
-/// application the current term publishes in `app`, until `stop`. `max_body` is the
-/// gRPC endpoint's `max_message_bytes`: a form is refused beyond what a call may carry.
+/// application the current term publishes in `app`, until `stop`, within the gRPC
+/// endpoint's `limits`: a form is refused beyond what a call may carry, and an
+/// organisation gets as many requests in flight here as calls there.
 pub async fn serve<C>(
     conns: impl Stream<Item = (C, Peer)> + Send + 'static,
     app: watch::Receiver<Option<Arc<App>>>,
-    max_body: usize,
+    limits: Limits,
     stop: Shutdown,
 ) where
     C: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -73,8 +85,11 @@ pub async fn serve<C>(
     let state = ConsoleState {
         app,
         forms: Arc::new(security::FormKey::random()),
+        limiter: Arc::new(crate::api::limits::OrgLimiter::new(
+            limits.per_org_in_flight,
+        )),
     };
-    let router = router(state, max_body);
+    let router = router(state, limits.max_body);
     let mut conns = std::pin::pin!(conns);
     let mut stopping = stop.clone();
     loop {
@@ -136,6 +151,10 @@ fn router(state: ConsoleState, max_body: usize) -> Router {
         .route("/zdarzenia", get(live::events))
         .route("/zasoby/{name}", get(assets::asset))
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::in_flight,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(security::same_origin))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

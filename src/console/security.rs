@@ -111,3 +111,27 @@ impl FormKey {
         hmac::verify(&self.0, format!("{certificate}\n{form}").as_bytes(), &tag).is_ok()
     }
 }
+
+/// Holds one of the organisation's in-flight permits while the request is handled (the
+/// gRPC endpoint's per-organisation limit, its own count): a flooding browser or script
+/// gets 429 at once instead of starving the others. A live stream holds it only while it
+/// opens. A connection whose certificate names no organisation passes: the page refuses
+/// it.
+pub(crate) async fn in_flight(
+    axum::extract::State(state): axum::extract::State<super::ConsoleState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let org = request
+        .extensions()
+        .get::<crate::identity::Peer>()
+        .and_then(|p| p.org.as_ref().ok())
+        .map(|o| o.to_string());
+    let Some(org) = org else {
+        return next.run(request).await;
+    };
+    match state.limiter.acquire(&org) {
+        Ok(_permit) => next.run(request).await,
+        Err(e) => ConsoleError::Domain(e).into_response(),
+    }
+}

@@ -101,7 +101,10 @@ impl Node {
             tokio::spawn(crate::console::serve(
                 conns,
                 console_app,
-                config.max_message_bytes,
+                crate::console::Limits {
+                    max_body: config.max_message_bytes,
+                    per_org_in_flight: config.limits.per_org_in_flight,
+                },
                 stop.clone(),
             ));
         }

@@ -27,11 +27,14 @@ const browser = await chromium.launch({
 });
 const contexts = new Map();
 
-async function context(name, org) {
+async function context(name, org, p12) {
   let c = contexts.get(name);
   if (c) { return c; }
   const options = { ignoreHTTPSErrors: true, locale: "pl-PL", timezoneId: "Europe/Warsaw" };
-  if (org) {
+  if (org && p12) {
+    // The PKCS#12 file a person imports into a browser (development password "lacznik").
+    options.clientCertificates = [{ origin, pfxPath: `${certs}/${org}.p12`, passphrase: "lacznik" }];
+  } else if (org) {
     options.clientCertificates = [{ origin, certPath: `${certs}/${org}.pem`, keyPath: `${certs}/${org}.key` }];
   }
   const ctx = await browser.newContext(options);
@@ -44,8 +47,8 @@ async function context(name, org) {
 }
 
 const ops = {
-  async open({ ctx, org, path }) {
-    const c = await context(ctx, org);
+  async open({ ctx, org, path, p12 }) {
+    const c = await context(ctx, org, p12);
     const response = await c.page.goto(origin + path, { waitUntil: "load" });
     return { status: response ? response.status() : 0, url: c.page.url() };
   },
@@ -126,6 +129,27 @@ const ops = {
     const c = await context(ctx, org);
     const response = await c.ctx.request.get(origin + path, { maxRedirects: 0, failOnStatusCode: false });
     return { status: response.status(), headers: response.headers(), body: (await response.text()).slice(0, 20000) };
+  },
+  async sse({ ctx, path, lastEventId }) {
+    // The first event of the live stream, read in the page as a browser reads it, with
+    // the Last-Event-ID a reconnecting EventSource sends.
+    const c = contexts.get(ctx);
+    const text = await c.page.evaluate(async ({ path, lastEventId }) => {
+      const headers = lastEventId ? { "Last-Event-ID": lastEventId } : {};
+      const controller = new AbortController();
+      const response = await fetch(path, { headers, signal: controller.signal });
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      while (!/event: row[\s\S]*?\n\n/.test(buffer)) {
+        const { value, done } = await reader.read();
+        if (done) { break; }
+        buffer += decoder.decode(value, { stream: true });
+      }
+      controller.abort();
+      return buffer;
+    }, { path, lastEventId });
+    return { text };
   },
   async urls({ ctx }) {
     return { urls: contexts.get(ctx).urls, console: contexts.get(ctx).console };

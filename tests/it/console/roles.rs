@@ -226,3 +226,52 @@ async fn the_supervisor_sees_a_breach_made_with_the_simulated_clock() {
     b.cmd(json!({"op": "screenshot", "ctx": "supervisor", "path": shot("nadzor.png")}))
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pkcs12_file_of_the_dev_pki_logs_a_browser_in() {
+    let server = TestServer::start().await;
+    let mut b = Browser::start(&server).await;
+    let r = b
+        .cmd(json!({"op": "open", "ctx": "p12", "org": "zi-torun", "path": "/", "p12": true}))
+        .await;
+    assert_eq!(r["status"], 200, "{r}");
+    let who = b.text("p12", "#organizacja").await;
+    assert!(who.contains("Zespół Interdyscyplinarny w Toruniu"), "{who}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_stream_resumes_after_the_last_event_id_it_was_given() {
+    let server = TestServer::start().await;
+    let mut centre = server.assistance("mopr-torun").await;
+    let start = Timestamp::now() + SignedDuration::from_hours(24 * 8);
+    let (first, second) = (new_id(), new_id());
+    submit_request(&mut centre, normal(&first, start)).await;
+    submit_request(&mut centre, normal(&second, start)).await;
+    let mut b = Browser::start(&server).await;
+    assert_eq!(b.open("police", "kmp-torun", "/wnioski").await, 200);
+    // From the start of the feed: the first request, with its cursor as the event id.
+    let from_start = b
+        .cmd(json!({"op": "sse", "ctx": "police", "path": "/zdarzenia?od="}))
+        .await;
+    let text = from_start["text"].as_str().unwrap();
+    assert!(text.contains(&first), "{text}");
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .expect("an event id")
+        .to_string();
+    // A browser reconnecting with Last-Event-ID gets what followed it, not that again.
+    let resumed = b
+        .cmd(json!({"op": "sse", "ctx": "police", "path": "/zdarzenia?od=", "lastEventId": id}))
+        .await;
+    let text = resumed["text"].as_str().unwrap();
+    assert!(text.contains(&second) && !text.contains(&first), "{text}");
+    // A cursor of another store is refused, not silently replayed from the start.
+    let bad = b
+        .try_cmd(json!({"op": "sse", "ctx": "police", "path": "/zdarzenia?od=", "lastEventId": "0123456789abcdef:1"}))
+        .await;
+    if let Ok(v) = bad {
+        let text = v["text"].as_str().unwrap_or_default();
+        assert!(!text.contains("event: row"), "{v}");
+    }
+}
