@@ -23,6 +23,7 @@ const browser = await chromium.launch({
   args: [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--lang=pl-PL",
   ],
 });
 const contexts = new Map();

@@ -4,6 +4,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use lacznik::api::pb;
+use rustls_pki_types::pem::PemObject;
 use serde_json::json;
 
 use super::{Browser, shot};
@@ -52,6 +53,18 @@ async fn police_sees_a_request_arrive_live_and_confirms_receipt() {
     assert!(after.contains("Zapisano"), "{after}");
     let seen = get_request(&mut centre, &id).await.unwrap();
     assert_eq!(seen.state, pb::AssistanceRequestState::Received as i32);
+    // A second duty officer of the same unit, with a certificate of their own.
+    let staff = server.issue("kmp-torun");
+    std::fs::write(server.certs.join("staff-2.pem"), &staff.cert_pem).unwrap();
+    std::fs::write(server.certs.join("staff-2.key"), &staff.key_pem).unwrap();
+    assert_eq!(
+        b.open("officer2", "staff-2", &format!("/wnioski/{id}"))
+            .await,
+        200
+    );
+    let staff_der =
+        rustls_pki_types::CertificateDer::from_pem_slice(staff.cert_pem.as_bytes()).unwrap();
+    let staff_fingerprint = lacznik::identity::fingerprint(&staff_der);
     // Audited as its gRPC twin, with the channel and the certificate that acted.
     let data = server.config().data_dir.display().to_string();
     let (code, text) = crate::support::offline::lacznik(
@@ -59,10 +72,15 @@ async fn police_sees_a_request_arrive_live_and_confirms_receipt() {
         &["audit", "show", "--case", &id, "--data", &data],
     );
     assert_eq!(code, 0, "{text}");
+    // The certificate that acted, by its SHA-256 fingerprint (first 16 hex digits shown).
+    let pem = std::fs::read(server.certs.join("kmp-torun.pem")).unwrap();
+    let der = rustls_pki_types::CertificateDer::from_pem_slice(&pem).unwrap();
+    let fingerprint = lacznik::identity::fingerprint(&der);
     assert!(
         text.lines().any(|l| l.contains("kmp-torun")
             && l.contains("AcknowledgeAssistanceRequest")
             && l.contains("console")
+            && l.contains(&fingerprint[..16])
             && l.ends_with("OK")),
         "{text}"
     );
