@@ -140,7 +140,7 @@ async fn fetch(
     let filter = filters.domain()?;
     let app = viewer.app.clone();
     let org = viewer.org.clone();
-    Ok(audited(viewer, "ListBreaches", async {
+    Ok(audited(viewer, "ListBreaches", "", async {
         Ok(crate::deadlines::breach::list(
             &app.store, &org, &filter, 0, most,
         )?)

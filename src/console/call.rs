@@ -11,10 +11,13 @@ use crate::audit::Via;
 use crate::audit::scope::{self, AuditScope};
 use crate::error::Error;
 
-/// Runs `f` as the call `rpc` of `viewer` inside its audit scope.
+/// Runs `f` as the call `rpc` of `viewer` on case `case` ("" for none) inside its audit
+/// scope: the case is marked touched first, as the gRPC handlers' `record_id` marks it,
+/// so a read, or a refusal such as another organisation's NOT_FOUND, is logged too.
 pub(crate) async fn audited<T>(
     viewer: &Viewer,
     rpc: &'static str,
+    case: &str,
     f: impl Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     let audit = AuditScope::new(
@@ -22,7 +25,13 @@ pub(crate) async fn audited<T>(
         rpc,
         Via::call("console", &viewer.certificate),
     );
-    let out = audit.run(f).await;
+    let case = crate::validation::normalise_id(case);
+    let out = audit
+        .run(async {
+            crate::audit::scope::touched(&case);
+            f.await
+        })
+        .await;
     let code = match &out {
         Ok(_) => "OK",
         Err(e) => e.code().as_str(),

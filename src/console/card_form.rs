@@ -166,6 +166,7 @@ pub(crate) async fn submit(
     let result = audited(
         &viewer,
         "SubmitBlueCardA",
+        &form.form_id,
         service::submit(
             &viewer.app,
             &viewer.org,

@@ -203,7 +203,7 @@ pub(crate) async fn show(
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
     let app = viewer.app.clone();
-    let d = audited(&viewer, "GetBlueCard", async {
+    let d = audited(&viewer, "GetBlueCard", &id, async {
         service::card(&app, &viewer.org.id, &id)
     })
     .await?;
@@ -292,6 +292,7 @@ pub(crate) async fn act(
         audited(
             &viewer,
             "AcknowledgeBlueCard",
+            &id,
             service::acknowledge(&app, &org, id.clone()),
         )
         .await
@@ -317,6 +318,7 @@ pub(crate) async fn act(
         audited(
             &viewer,
             "RecordForwarding",
+            &id,
             service::forward(&app, &org, id.clone(), input),
         )
         .await

@@ -120,7 +120,7 @@ pub(crate) async fn show(
     axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> Result<Response, ConsoleError> {
     let app = viewer.app.clone();
-    let v = audited(&viewer, "GetProcedure", async {
+    let v = audited(&viewer, "GetProcedure", &id, async {
         service::procedure(&app, &viewer.org.id, &id)
     })
     .await?;
@@ -170,6 +170,7 @@ pub(crate) async fn act(
         audited(
             &viewer,
             "RecordProcedureStep",
+            &id,
             service::step(&app, &org, id.clone(), kind, at, check),
         )
         .await
@@ -199,6 +200,7 @@ pub(crate) async fn act(
         audited(
             &viewer,
             "CloseProcedure",
+            &id,
             service::close(&app, &org, id.clone(), reason, Some(protocol), pre),
         )
         .await

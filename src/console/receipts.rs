@@ -91,7 +91,7 @@ pub(crate) async fn download(
 ) -> Result<Response, ConsoleError> {
     let app = viewer.app.clone();
     let org = viewer.org.clone();
-    let page = audited(&viewer, "ListReceipts", async {
+    let page = audited(&viewer, "ListReceipts", &case, async {
         crate::case_receipts::list(&app, &org, &case, n.saturating_sub(1), 1)
     })
     .await?;

@@ -159,7 +159,7 @@ pub(crate) async fn form(
 ) -> Result<Response, ConsoleError> {
     title(&action).ok_or(ConsoleError::NoPage)?;
     let app = viewer.app.clone();
-    let d = audited(&viewer, "GetAssistanceRequest", async {
+    let d = audited(&viewer, "GetAssistanceRequest", &id, async {
         service::get(&app, &viewer.org.id, &id)
     })
     .await?;
@@ -211,6 +211,7 @@ pub(crate) async fn act(
             audited(
                 &viewer,
                 "AcknowledgeAssistanceRequest",
+                &id,
                 service::acknowledge(&app, &org, id.clone(), Ack::Received),
             )
             .await
@@ -220,6 +221,7 @@ pub(crate) async fn act(
             audited(
                 &viewer,
                 "AcknowledgeAssistanceRequest",
+                &id,
                 service::acknowledge(&app, &org, id.clone(), Ack::Accepted(officers)),
             )
             .await
@@ -229,6 +231,7 @@ pub(crate) async fn act(
             audited(
                 &viewer,
                 "AcknowledgeAssistanceRequest",
+                &id,
                 service::acknowledge(&app, &org, id.clone(), Ack::Declined(reason)),
             )
             .await
@@ -238,6 +241,7 @@ pub(crate) async fn act(
             audited(
                 &viewer,
                 "FileServiceNote",
+                &id,
                 service::file_note(&app, &org, id.clone(), note, pre),
             )
             .await
@@ -252,6 +256,7 @@ pub(crate) async fn act(
             audited(
                 &viewer,
                 "SubmitWrittenConfirmation",
+                &id,
                 service::confirm(&app, &org, id.clone(), signed, &remarks),
             )
             .await
@@ -261,6 +266,7 @@ pub(crate) async fn act(
             audited(
                 &viewer,
                 "CancelAssistanceRequest",
+                &id,
                 service::cancel(&app, &org, id.clone(), reason),
             )
             .await

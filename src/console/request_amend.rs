@@ -89,7 +89,7 @@ pub(crate) async fn form(
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
     let app = viewer.app.clone();
-    let d = audited(&viewer, "GetAssistanceRequest", async {
+    let d = audited(&viewer, "GetAssistanceRequest", &id, async {
         service::get(&app, &viewer.org.id, &id)
     })
     .await?;
@@ -122,7 +122,7 @@ pub(crate) async fn act(
     let app = viewer.app.clone();
     // The parts that differ from the request as read now; the version keeps a change
     // made meanwhile from being overwritten.
-    let now = audited(&viewer, "GetAssistanceRequest", async {
+    let now = audited(&viewer, "GetAssistanceRequest", &id, async {
         service::get(&app, &viewer.org.id, &id)
     })
     .await?;
@@ -174,6 +174,7 @@ pub(crate) async fn act(
     let result = audited(
         &viewer,
         "AmendAssistanceRequest",
+        &id,
         service::amend(&app, &viewer.org, amendment),
     )
     .await;

@@ -124,6 +124,7 @@ pub(crate) async fn submit(
     let result = audited(
         &viewer,
         "SubmitAssistanceRequest",
+        &form.form_id,
         service::submit(&viewer.app, &viewer.org, &raw, pre),
     )
     .await;

@@ -262,7 +262,7 @@ pub(crate) async fn show(
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
     let app = viewer.app.clone();
-    let d = audited(&viewer, "GetAssistanceRequest", async {
+    let d = audited(&viewer, "GetAssistanceRequest", &id, async {
         service::get(&app, &viewer.org.id, &id)
     })
     .await?;
@@ -294,7 +294,7 @@ pub(crate) async fn note_text(
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
     let app = viewer.app.clone();
-    let d = audited(&viewer, "GetAssistanceRequest", async {
+    let d = audited(&viewer, "GetAssistanceRequest", &id, async {
         service::get(&app, &viewer.org.id, &id)
     })
     .await?;

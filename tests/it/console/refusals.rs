@@ -98,6 +98,21 @@ async fn the_console_refuses_strangers_other_units_cross_site_posts_and_oversize
     let seen = get_request(&mut centre, &id).await.unwrap();
     assert_eq!(seen.state, pb::AssistanceRequestState::Received as i32);
 
+    // The refusal of another unit is in the audit chain, as on gRPC.
+    let data = server.config().data_dir.display().to_string();
+    let (code, text) = crate::support::offline::lacznik(
+        server.dir.path(),
+        &["audit", "show", "--case", &id, "--data", &data],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("kp-lazy")
+            && l.contains("GetAssistanceRequest")
+            && l.contains("console")
+            && l.ends_with("NOT_FOUND")),
+        "{text}"
+    );
+
     // No personal data in any URL the browsers asked for.
     for ctx in ["other", "police"] {
         for url in b.urls(ctx).await {

@@ -89,6 +89,12 @@ async fn police_sees_a_request_arrive_live_and_confirms_receipt() {
             .any(|l| l.contains("SubmitAssistanceRequest") && l.contains("grpc")),
         "{text}"
     );
+    assert!(
+        text.lines().any(|l| l.contains("GetAssistanceRequest")
+            && l.contains("console")
+            && l.contains(&staff_fingerprint[..16])),
+        "the audit names the second officer's certificate: {text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
