@@ -167,14 +167,15 @@ pub(crate) async fn submit(
         &viewer,
         "SubmitBlueCardA",
         &form.form_id,
-        service::submit(
+        // Boxed: the submission's future is large (clippy::large_futures).
+        Box::pin(service::submit(
             &viewer.app,
             &viewer.org,
             &form.form_id,
             &procedure,
             Some(&raw),
             pre,
-        ),
+        )),
     )
     .await;
     match result {

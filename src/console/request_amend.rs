@@ -175,7 +175,7 @@ pub(crate) async fn act(
         &viewer,
         "AmendAssistanceRequest",
         &id,
-        service::amend(&app, &viewer.org, amendment),
+        Box::pin(service::amend(&app, &viewer.org, amendment)),
     )
     .await;
     match result {

@@ -125,7 +125,7 @@ pub(crate) async fn submit(
         &viewer,
         "SubmitAssistanceRequest",
         &form.form_id,
-        service::submit(&viewer.app, &viewer.org, &raw, pre),
+        Box::pin(service::submit(&viewer.app, &viewer.org, &raw, pre)),
     )
     .await;
     match result {
