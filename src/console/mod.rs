@@ -160,3 +160,7 @@ fn router(state: ConsoleState, max_body: usize) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .with_state(state)
 }
+
+#[cfg(test)]
+#[path = "mod_tests.rs"]
+mod tests;
