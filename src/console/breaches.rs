@@ -166,7 +166,7 @@ pub(crate) async fn page(
         .map(|b| Row {
             id: b.id,
             rule: words::rule(&b.rule),
-            legal_basis: b.legal_basis.clone(),
+            legal_basis: words::legal_basis(&b.legal_basis),
             case_href: match b.case.kind {
                 crate::deadlines::CaseKind::Assistance => format!("/wnioski/{}", b.case.id),
                 crate::deadlines::CaseKind::BlueCard => format!("/karty/{}", b.case.id),

@@ -372,3 +372,31 @@ fn part_label(part: &str) -> &str {
 pub(crate) fn short(id: &str) -> String {
     id.chars().take(8).collect()
 }
+
+/// A rule's legal basis in Polish: the paragraphs stay as the rules name them; the
+/// English notes of the built-in rules (where a period is lacznik's default, or taken
+/// from a secondary source) are said in Polish. Overridden rules' own text is shown as
+/// written.
+pub(crate) fn legal_basis(basis: &str) -> String {
+    [
+        (
+            "lacznik default (the procedure sets no period)",
+            "termin domyślny łącznika (procedura nie określa terminu)",
+        ),
+        (
+            "lacznik default (the regulation sets no period)",
+            "termin domyślny łącznika (rozporządzenie nie określa terminu)",
+        ),
+        ("; period: lacznik default", "; termin: domyślny łącznika"),
+        (
+            "(written request after an oral one)",
+            "(wniosek pisemny po ustnym)",
+        ),
+        (
+            "; period from a secondary source, to be checked against ISAP WDU20230001870",
+            "; termin według źródła wtórnego, do sprawdzenia w ISAP (WDU20230001870)",
+        ),
+    ]
+    .iter()
+    .fold(basis.to_string(), |s, (en, pl)| s.replace(en, pl))
+}
