@@ -48,6 +48,20 @@ pub fn config(root: &Path, data_dir: PathBuf) -> Config {
     c
 }
 
+/// Sends the in-process servers' logs (RUST_LOG, default info, as `lacznik serve` logs)
+/// to the file `path`.
+pub fn init_server_log(path: &Path) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| path.display().to_string())?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+    Ok(())
+}
+
 /// Certificates (rcgen, through `pki::init`) and the data key, once per run.
 pub fn prepare_root(root: &Path) -> Result<()> {
     let c = config(root, root.join("unused"));
@@ -103,6 +117,8 @@ impl Endpoint {
 pub struct Server {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where its web console listens (HTTPS), when started with one.
+    pub console: Option<SocketAddr>,
     /// When `serve_with_clock` was called.
     pub started: Instant,
     rt: Option<Runtime>,
@@ -111,23 +127,47 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `127.0.0.1:0` and calls `serve_with_clock` with the real clock.
+    /// Binds `127.0.0.1:0` and calls `serve_with_clock` with the real clock (no console).
     pub fn start(config: Config) -> Result<Server> {
+        Server::start_with(config, false)
+    }
+
+    /// As [`Server::start`], with the web console on a second `127.0.0.1:0` listener.
+    pub fn start_with_console(config: Config) -> Result<Server> {
+        Server::start_with(config, true)
+    }
+
+    fn start_with(config: Config, console: bool) -> Result<Server> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("lacznik")
             .build()?;
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        std_listener.set_nonblocking(true)?;
+        let bind = || -> Result<std::net::TcpListener> {
+            let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            l.set_nonblocking(true)?;
+            Ok(l)
+        };
+        let std_listener = bind()?;
         let addr = std_listener.local_addr()?;
+        let std_console = if console { Some(bind()?) } else { None };
+        let console = match &std_console {
+            Some(l) => Some(l.local_addr()?),
+            None => None,
+        };
         let (tx, rx) = oneshot::channel::<()>();
         let started = Instant::now();
         let handle = rt.spawn(async move {
-            let listener = tokio::net::TcpListener::from_std(std_listener)
-                .map_err(|e| lacznik::server::ServeError::Transport(e.to_string()))?;
+            let tokio_listener = |l| {
+                tokio::net::TcpListener::from_std(l)
+                    .map_err(|e| lacznik::server::ServeError::Transport(e.to_string()))
+            };
+            let listeners = lacznik::server::Listeners {
+                grpc: tokio_listener(std_listener)?,
+                console: std_console.map(tokio_listener).transpose()?,
+            };
             lacznik::server::serve_with_clock(
                 config,
-                listener,
+                listeners,
                 Arc::new(lacznik::clock::SystemClock),
                 async move {
                     let _ = rx.await;
@@ -137,6 +177,7 @@ impl Server {
         });
         Ok(Server {
             addr,
+            console,
             started,
             rt: Some(rt),
             stop: Some(tx),

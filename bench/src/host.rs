@@ -12,8 +12,17 @@ pub fn rss_mib() -> f64 {
     proc_status_kib("VmRSS:").unwrap_or(0) as f64 / 1024.0
 }
 
+/// Resident memory of process `pid` (VmRSS), in MiB; 0 when it cannot be read.
+pub fn rss_mib_of(pid: u32) -> f64 {
+    status_kib(&format!("/proc/{pid}/status"), "VmRSS:").unwrap_or(0) as f64 / 1024.0
+}
+
 fn proc_status_kib(field: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    status_kib("/proc/self/status", field)
+}
+
+fn status_kib(path: &str, field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(path).ok()?;
     s.lines()
         .find(|l| l.starts_with(field))?
         .split_whitespace()

@@ -6,12 +6,17 @@
 //! cargo run --release -p lacznik-bench -- --json bench.json
 //! cargo run --release -p lacznik-bench -- --smoke          # a few seconds, for CI
 //! cargo run --release -p lacznik-bench -- --engine postgres # own throwaway PostgreSQL
+//! cargo run --release -p lacznik-bench -- --only console    # the web console's figures
 //! ```
 
+mod console;
+mod console_report;
 mod delivery;
 mod env;
 mod host;
+mod https;
 mod limit;
+mod live_clients;
 mod load;
 mod pg;
 mod print;
@@ -60,7 +65,8 @@ struct Args {
     scale_dir: Option<PathBuf>,
     /// Run only these parts (for working on one of them): `load` (baseline, delivery,
     /// submissions, receipts' cost, the echo limits), `sweep`, `scale`, `receipts` (only
-    /// receipts' cost, part of `load`). The JSON then lacks the others.
+    /// receipts' cost, part of `load`), `console` (the web console: list page, live
+    /// latency, open live connections). The JSON then lacks the others.
     #[arg(long, value_delimiter = ',')]
     only: Vec<Part>,
     /// Pairs of windows in the receipts' cost comparison (on/off, then off/on, ...): more
@@ -80,9 +86,38 @@ struct Args {
     /// skips the scale phase.
     #[arg(long)]
     engine: Option<lacznik::store::EngineKind>,
+    /// Requests in the console part's store (a tenth open for kmp-torun). Default 100,000
+    /// (10,000 with --smoke).
+    #[arg(long)]
+    console_store: Option<usize>,
+    /// Live console connections held open at once in the console part.
+    #[arg(long, default_value_t = 500)]
+    console_connections: usize,
+    /// Submissions timed to their row on an open console page. Default 200 (20 with
+    /// --smoke).
+    #[arg(long)]
+    console_requests: Option<usize>,
+    /// Rounds of the console's submit windows (none, idle streams, receiving streams, then
+    /// backwards): more rounds, less noise on a shared machine. Default 1 (with --smoke,
+    /// half a round: the three windows once).
+    #[arg(long)]
+    console_rounds: Option<usize>,
     /// Internal: build the scale store under this root and print its figures as JSON.
     #[arg(long, hide = true)]
     build_scale_store: Option<PathBuf>,
+    /// Internal: which requests `--build-scale-store` writes.
+    #[arg(long, hide = true, value_enum, default_value_t = scale::Mix::Torun)]
+    build_mix: scale::Mix,
+    /// Internal: hold `--console-connections` live streams on the console at this address
+    /// (`live_clients.rs`).
+    #[arg(long, hide = true)]
+    console_clients: Option<std::net::SocketAddr>,
+    /// Internal: the certificates of `--console-clients`.
+    #[arg(long, hide = true)]
+    console_certs: Option<PathBuf>,
+    /// Internal: the organisation of `--console-clients`.
+    #[arg(long, hide = true, default_value = "kmp-torun")]
+    console_org: String,
 }
 
 /// The parts of a run.
@@ -92,6 +127,7 @@ enum Part {
     Sweep,
     Scale,
     Receipts,
+    Console,
 }
 
 /// mimalloc instead of glibc malloc for the benchmark (it runs the server in-process, so it must use the server's allocator): the request path allocates many small
@@ -110,18 +146,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_server_log(path: &std::path::Path) -> Result<()> {
-    let file = std::fs::File::create(path).with_context(|| path.display().to_string())?;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
-        .try_init();
-    Ok(())
-}
-
 fn run(args: Args) -> Result<()> {
     if let Some(kind) = args.engine {
         env::set_engine(kind);
@@ -131,9 +155,14 @@ fn run(args: Args) -> Result<()> {
         .unwrap_or(if args.smoke { 10_000 } else { 1_000_000 });
     if let Some(root) = &args.build_scale_store {
         let rt = tokio::runtime::Runtime::new()?;
-        let built = rt.block_on(scale::build(root, scale_n))?;
+        let built = rt.block_on(scale::build(root, scale_n, args.build_mix))?;
         println!("{}", serde_json::to_string(&built)?);
         return Ok(());
+    }
+    if let (Some(addr), Some(certs)) = (args.console_clients, &args.console_certs) {
+        let rt = tokio::runtime::Runtime::new()?;
+        let (n, org) = (args.console_connections, &args.console_org);
+        return rt.block_on(live_clients::hold(addr, certs, n, org));
     }
     let total = Instant::now();
     let window = if args.smoke {
@@ -159,7 +188,7 @@ fn run(args: Args) -> Result<()> {
         .server_log
         .clone()
         .unwrap_or_else(|| root.path().join("server.log"));
-    init_server_log(&log)?;
+    env::init_server_log(&log)?;
     env::prepare_root(root.path())?;
     // Kept for the whole run, stopped at its end (and by its Drop on an error).
     let pg = if env::engine() == EngineKind::Postgres {
@@ -208,6 +237,21 @@ fn run(args: Args) -> Result<()> {
         );
         r.scale = Some(s);
         let _ = std::fs::remove_dir_all(root.path().join("scale"));
+    }
+
+    // The console: its memory figure is a difference, so after scale's absolute ones.
+    if runs(Part::Console) && pg.is_some() {
+        eprintln!("console: skipped on postgres (its store is built by a child process)");
+    } else if runs(Part::Console) {
+        let (store, live) = (args.console_store, args.console_requests);
+        let n = args.console_connections;
+        let mut s = console::Settings::of(args.smoke, store, n, live, (warmup, window));
+        if let Some(rounds) = args.console_rounds {
+            s.windows = 6 * rounds.max(1);
+        }
+        let c = console::measure(&client, root.path(), &s)?;
+        r.rows.extend(c.rows());
+        r.console = Some(c);
     }
 
     // The main server: transport baseline, delivery, submissions.

@@ -228,8 +228,11 @@ pub fn print(r: &Report) {
             s.rss_after_start_mib - s.rss_before_mib,
             s.rss_clients_connected_mib,
             s.rss_load_max_mib,
-            server_estimate(s)
+            s.server_estimate()
         );
+    }
+    if let Some(c) = &r.console {
+        c.print();
     }
     println!();
     println!("targets");

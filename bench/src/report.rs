@@ -79,7 +79,8 @@ impl Row {
         self
     }
 
-    fn json(&self) -> Value {
+    /// Its JSON object.
+    pub fn json(&self) -> Value {
         json!({
             "name": self.name,
             "concurrency": self.concurrency,
@@ -132,6 +133,8 @@ pub struct Report {
     /// Submit throughput at 64 clients with and without receipts, per round of the
     /// comparison (`receipts_cost`).
     pub receipts_rounds: Vec<(f64, f64)>,
+    /// The web console's figures (`console.rs`).
+    pub console: Option<super::console_report::Console>,
 }
 
 /// Bytes per MiB, for the printed figures.
@@ -163,6 +166,7 @@ impl Report {
             total: Duration::ZERO,
             loadavg_end: String::new(),
             receipts_rounds: Vec::new(),
+            console: None,
         }
     }
 
@@ -199,6 +203,9 @@ impl Report {
         // The limit's p50 at one client (durable echo): what the submit's p50 is held to.
         let limit_p50 = self.row("durable_echo", 1).map(|r| r.p50);
         for row in &mut self.rows {
+            if row.section.starts_with("console") {
+                continue; // judged by `console_report`
+            }
             let old = row.ratio.unwrap_or(0.0);
             let (target, pass) = match (row.section, row.concurrency, row.limit, limit_p50) {
                 ("submit", 1, _, Some(l)) => (
@@ -267,6 +274,14 @@ impl Report {
         }
         for (n, t, v, p) in found {
             self.target(&n, t, v, p);
+        }
+        for (n, t, v, p) in self
+            .console
+            .as_ref()
+            .map(|c| c.targets())
+            .unwrap_or_default()
+        {
+            self.target(&n, &t, v, p);
         }
         if let Some(cost) = self.receipts_cost() {
             self.target(
@@ -410,7 +425,7 @@ impl Report {
                 "rss_server_after_start_mib": s.rss_after_start_mib - s.rss_before_mib,
                 "rss_64_clients_connected_mib": s.rss_clients_connected_mib,
                 "rss_under_load_max_mib": s.rss_load_max_mib,
-                "rss_server_under_load_estimate_mib": server_estimate(s),
+                "rss_server_under_load_estimate_mib": s.server_estimate(),
                 "load": Row::phase("scale", "submit", 64, &s.load, None).json(),
             })
         });
@@ -441,14 +456,10 @@ impl Report {
             "delivery": delivery,
             "sweep": sweep,
             "scale": scale.or(skipped),
+            "console": self.console.as_ref().map(|c| c.json(&self.rows)),
             "targets": self.targets.iter().map(|t| json!({
                 "name": t.name, "target": t.target, "value": t.value, "pass": t.pass,
             })).collect::<Vec<_>>(),
         })
     }
-}
-
-/// Under load, less the bench before the server and the 64 clients' connections.
-pub fn server_estimate(s: &Scale) -> f64 {
-    s.rss_load_max_mib - s.rss_before_mib - (s.rss_clients_connected_mib - s.rss_after_start_mib)
 }

@@ -1,8 +1,9 @@
 //! The benchmark must not rot: run `lacznik-bench --smoke` (a few seconds, a store of
-//! 10,000) and check that every section of its JSON is there with positive figures,
-//! including the limit (echo, durable echo, `ratio_to_limit`). The
-//! targets themselves are not checked here (a debug build on a busy CI machine is not the
-//! place to judge them); README "Benchmark" has the figures of a real run.
+//! 10,000; the console part in a test of its own, run beside the others) and check that
+//! every section of its JSON is there with positive figures, including the limit (echo,
+//! durable echo, `ratio_to_limit`) and the console's. The targets themselves are not
+//! checked here (a debug build on a busy CI machine is not the place to judge them);
+//! README "Benchmark" has the figures of a real run.
 
 use std::process::Command;
 
@@ -92,7 +93,8 @@ fn limits(v: &Value) {
 
 #[test]
 fn bench_smoke_run_reports_every_section() {
-    let v = run_smoke(&[]);
+    // The console part runs in a test of its own, beside this one.
+    let v = run_smoke(&["--only", "load,sweep,scale"]);
     let rows = |section: &str, concurrencies: &[u64]| rows(&v, section, concurrencies);
     rows("baseline", &[1, 16, 64]);
     rows("echo", &[1, 16, 64]);
@@ -142,6 +144,43 @@ fn bench_smoke_run_reports_every_section() {
     let targets = v["targets"].as_array().expect("targets");
     assert!(targets.len() >= 8, "targets: {targets:?}");
     assert!(v["meta"]["machine"]["nproc"].as_u64().unwrap_or(0) >= 1);
+}
+
+/// `--only console`: its store as asked, every list page full, every live row arrived,
+/// the open streams' memory and every event read by every stream; its targets listed.
+#[test]
+fn bench_smoke_console_reports_its_figures() {
+    let v = run_smoke(&["--only", "console"]);
+    let names: Vec<&str> = v["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(
+        names.iter().filter(|n| n.starts_with("console")).count() >= 4,
+        "console targets: {names:?}"
+    );
+    let c = &v["console"];
+    assert_eq!(c["store"]["requests"], 10_000, "console store: {c}");
+    assert_eq!(c["store"]["kmp_torun_open"], 1_000);
+    for part in ["list_page", "live"] {
+        let row = &c[part]["row"][0];
+        positive(&row["count"], &format!("console {part} count"));
+        assert_eq!(row["errors"], 0, "console {part}: {}", row["first_error"]);
+    }
+    assert_eq!(c["live"]["row"][0]["count"], 20, "every live row arrived");
+    assert_eq!(c["connections"]["count"], 500);
+    assert!(c["connections"]["memory_mib"].is_number());
+    let s = &c["submit"];
+    assert_eq!(s["every_event_read"], true, "console submit windows: {s}");
+    // A debug build may complete no submission at all with 500 streams to feed.
+    assert!(s["ratio_receiving_to_none"].is_number(), "ratio: {s}");
+    assert!(
+        s["ratio_idle_to_none"].is_number(),
+        "ratio, idle streams: {s}"
+    );
+    assert_eq!(s["windows"].as_array().map(Vec::len), Some(3));
 }
 
 /// `--engine postgres`: the run starts its own durable PostgreSQL cluster and puts every store

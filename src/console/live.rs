@@ -7,6 +7,7 @@
 //! list's own template; each delivered case is audited as the gRPC stream audits it.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
@@ -18,6 +19,7 @@ use http::HeaderMap;
 use serde::Deserialize;
 
 use super::cards::{CardRow, CardRowTemplate};
+use super::delivery::{Deliveries, Made};
 use super::error::ConsoleError;
 use super::requests::{RequestRow, RowTemplate};
 use super::viewer::{Role, Viewer};
@@ -33,6 +35,7 @@ pub(crate) struct From {
 
 /// `GET /zdarzenia`: the viewer's live events (police units and teams; 404 for others).
 pub(crate) async fn events(
+    axum::extract::State(state): axum::extract::State<super::ConsoleState>,
     viewer: Viewer,
     headers: HeaderMap,
     Query(from): Query<From>,
@@ -56,7 +59,7 @@ pub(crate) async fn events(
         _ => return Err(ConsoleError::NoPage),
     };
     metrics::gauge!("lacznik_console_live_connections").increment(1.0);
-    let stream = events_of(viewer, follower, rpc);
+    let stream = events_of(viewer, state.deliveries.clone(), follower, rpc);
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
@@ -73,29 +76,33 @@ impl Drop for Open {
 
 fn events_of(
     viewer: Viewer,
+    deliveries: Arc<Deliveries>,
     follower: Follower,
     rpc: &'static str,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     futures::stream::unfold(
         (viewer, follower, Open),
-        move |(viewer, mut follower, open)| async move {
-            loop {
-                let (seq, bytes) = match follower.next().await {
-                    Some(Ok(entry)) => entry,
-                    // The node stops or the store failed: the browser reconnects (to the
-                    // next active node) from its last event.
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %e, "console live stream ended");
-                        return None;
-                    }
-                    None => return None,
-                };
-                match event(&viewer, rpc, seq, &bytes) {
-                    Ok(Some(ev)) => return Some((Ok(ev), (viewer, follower, open))),
-                    Ok(None) => continue,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "console live event could not be made");
-                        return None;
+        move |(viewer, mut follower, open)| {
+            let deliveries = deliveries.clone();
+            async move {
+                loop {
+                    let (seq, bytes) = match follower.next().await {
+                        Some(Ok(entry)) => entry,
+                        // The node stops or the store failed: the browser reconnects (to the
+                        // next active node) from its last event.
+                        Some(Err(e)) => {
+                            tracing::warn!(error = %e, "console live stream ended");
+                            return None;
+                        }
+                        None => return None,
+                    };
+                    match event(&viewer, &deliveries, rpc, seq, &bytes) {
+                        Ok(Some(ev)) => return Some((Ok(ev), (viewer, follower, open))),
+                        Ok(None) => continue,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "console live event could not be made");
+                            return None;
+                        }
                     }
                 }
             }
@@ -103,14 +110,31 @@ fn events_of(
     )
 }
 
-/// The SSE event of feed entry `seq`, audited as delivered; `None` for an entry with
-/// nothing to show (a purged case).
+/// The SSE event of feed entry `seq`: made once for the organisation (the row rendered,
+/// the delivery audited, `delivery`), then the same for each of its open pages; `None`
+/// for an entry with nothing to show (a purged case).
 fn event(
     viewer: &Viewer,
+    deliveries: &Deliveries,
     rpc: &'static str,
     seq: u64,
     bytes: &[u8],
 ) -> Result<Option<Event>, ConsoleError> {
+    let cursor = crate::feed::cursor(&viewer.app.store, seq);
+    let made = deliveries.get_or_make(viewer.org.id.as_str(), &cursor, || {
+        make(viewer, rpc, seq, bytes)
+    })?;
+    Ok(made.map(|m| Event::default().event("row").id(cursor).data(&m.data)))
+}
+
+/// Renders the row of feed entry `seq` and audits its delivery to the organisation, as
+/// the gRPC stream audits each event it delivers.
+fn make(
+    viewer: &Viewer,
+    rpc: &'static str,
+    seq: u64,
+    bytes: &[u8],
+) -> Result<Option<Made>, ConsoleError> {
     let app = &viewer.app;
     let (case_id, html, announce) = if rpc == "PullBlueCards" {
         let Some(card) = crate::bluecard::inbox::card_of_entry(app, &viewer.org, seq, bytes)?
@@ -153,10 +177,5 @@ fn event(
         }
     });
     let data = serde_json::json!({ "html": html, "announce": announce }).to_string();
-    Ok(Some(
-        Event::default()
-            .event("row")
-            .id(crate::feed::cursor(&app.store, seq))
-            .data(data),
-    ))
+    Ok(Some(Made { data }))
 }

@@ -23,6 +23,7 @@ mod breaches;
 mod call;
 mod card_form;
 mod cards;
+mod delivery;
 mod error;
 mod form;
 mod live;
@@ -57,6 +58,7 @@ pub(crate) struct ConsoleState {
     app: watch::Receiver<Option<Arc<App>>>,
     forms: Arc<security::FormKey>,
     limiter: Arc<crate::api::limits::OrgLimiter>,
+    deliveries: Arc<delivery::Deliveries>,
 }
 
 /// The limits the console shares with the gRPC endpoint (`[limits]`, `max_message_bytes`).
@@ -88,6 +90,7 @@ pub async fn serve<C>(
         limiter: Arc::new(crate::api::limits::OrgLimiter::new(
             limits.per_org_in_flight,
         )),
+        deliveries: Arc::default(),
     };
     let router = router(state, limits.max_body);
     let mut conns = std::pin::pin!(conns);

@@ -17,6 +17,7 @@ fn standby_router() -> axum::Router {
         app: rx,
         forms: Arc::new(security::FormKey::random()),
         limiter: Arc::new(crate::api::limits::OrgLimiter::new(4)),
+        deliveries: Arc::default(),
     };
     router(state, 1024)
 }
@@ -77,4 +78,36 @@ fn a_form_token_is_bound_to_the_certificate_and_the_form() {
     assert!(!key.verify("cert-a", "assistance.odbior 2", &t));
     assert!(!security::FormKey::random().verify("cert-a", "assistance.odbior 1", &t));
     assert!(!key.verify("cert-a", "assistance.odbior 1", "not base64!"));
+}
+
+#[test]
+fn an_event_is_made_once_per_organisation_and_an_error_is_not_kept() {
+    let d = super::delivery::Deliveries::default();
+    let mut made = 0;
+    for _ in 0..3 {
+        let m = d
+            .get_or_make("kmp-torun", "s:1", || {
+                made += 1;
+                Ok(Some(super::delivery::Made { data: "x".into() }))
+            })
+            .unwrap();
+        assert_eq!(m.unwrap().data, "x");
+    }
+    assert_eq!(made, 1, "made once, shared by every open page");
+    // Another organisation's page makes (and audits) its own.
+    d.get_or_make("kp-lazy", "s:1", || Ok(None)).unwrap();
+    let failed = d.get_or_make("kmp-torun", "s:2", || {
+        Err(super::error::ConsoleError::NoPage)
+    });
+    assert!(failed.is_err());
+    let again = d
+        .get_or_make("kmp-torun", "s:2", || {
+            Ok(Some(super::delivery::Made { data: "y".into() }))
+        })
+        .unwrap();
+    assert_eq!(
+        again.unwrap().data,
+        "y",
+        "an error is tried again by the next page"
+    );
 }
