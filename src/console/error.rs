@@ -69,24 +69,47 @@ impl ConsoleError {
         }
     }
 
-    /// What the page says beneath the headline: the domain's message (ids and rules only),
-    /// or a Polish explanation; a server fault says nothing of itself.
-    fn detail(&self) -> String {
+    /// What the page says beneath the headline, in Polish, and the domain's own message
+    /// for an administrator where it adds something (ids and rules only; a server fault
+    /// says nothing of itself).
+    fn detail(&self) -> (String, Option<String>) {
+        let plain = |s: &str| (s.to_string(), None);
         match self {
-            ConsoleError::Domain(Error::NotFound { .. }) | ConsoleError::NoPage => {
-                "Nie ma takiej strony ani sprawy albo nie jest ona sprawą Twojej organizacji."
-                    .into()
-            }
-            ConsoleError::Domain(Error::Store(_)) | ConsoleError::Render(_) => {
-                "Spróbuj ponownie za chwilę. Jeśli błąd się powtarza, zgłoś go administratorowi."
-                    .into()
-            }
-            ConsoleError::Domain(e) => e.to_string(),
-            ConsoleError::Standby => "Ten węzeł jest węzłem rezerwowym. Konsolę obsługuje \
-                 węzeł aktywny; spróbuj ponownie za chwilę."
-                .into(),
-            ConsoleError::BadRequest(m) => m.clone(),
-            ConsoleError::CrossSite(m) => (*m).into(),
+            ConsoleError::Domain(Error::NotFound { .. }) | ConsoleError::NoPage => plain(
+                "Nie ma takiej strony ani sprawy albo nie jest ona sprawą Twojej organizacji.",
+            ),
+            ConsoleError::Domain(Error::Store(_)) | ConsoleError::Render(_) => plain(
+                "Spróbuj ponownie za chwilę. Jeśli błąd się powtarza, zgłoś go administratorowi.",
+            ),
+            ConsoleError::Domain(e @ (Error::FailedPrecondition(_) | Error::AlreadyExists(_))) => (
+                "Sprawa jest teraz w stanie, który na to nie pozwala — na przykład ktoś \
+                 właśnie ją zmienił albo czynność została już wykonana. Otwórz stronę sprawy \
+                 ponownie i sprawdź jej stan."
+                    .into(),
+                Some(e.to_string()),
+            ),
+            ConsoleError::Domain(e @ Error::PermissionDenied(_)) => (
+                "Twoja organizacja nie wykonuje tej czynności (albo jest zawieszona w katalogu)."
+                    .into(),
+                Some(e.to_string()),
+            ),
+            ConsoleError::Domain(e @ Error::Unauthenticated(_)) => (
+                "Certyfikat, którym się logujesz, nie wskazuje organizacji z katalogu łącznika. \
+                 Zgłoś to administratorowi."
+                    .into(),
+                Some(e.to_string()),
+            ),
+            ConsoleError::Domain(e @ Error::ResourceExhausted(_)) => (
+                "Twoja organizacja wysłała naraz zbyt wiele żądań. Spróbuj za chwilę.".into(),
+                Some(e.to_string()),
+            ),
+            ConsoleError::Domain(e) => ("Żądania nie przyjęto.".into(), Some(e.to_string())),
+            ConsoleError::Standby => plain(
+                "Ten węzeł jest węzłem rezerwowym. Konsolę obsługuje węzeł aktywny; spróbuj \
+                 ponownie za chwilę.",
+            ),
+            ConsoleError::BadRequest(m) => (m.clone(), None),
+            ConsoleError::CrossSite(m) => plain(m),
         }
     }
 }
@@ -97,7 +120,8 @@ impl IntoResponse for ConsoleError {
         if status.is_server_error() {
             tracing::warn!(error = %self, status = status.as_u16(), "console request failed");
         }
-        page::error_page(status, self.headline(), &self.detail())
+        let (detail, technical) = self.detail();
+        page::error_page(status, self.headline(), &detail, technical.as_deref())
     }
 }
 

@@ -136,15 +136,22 @@ struct ErrorPage<'a> {
     status: u16,
     headline: &'a str,
     detail: &'a str,
+    technical: Option<&'a str>,
 }
 
 /// The page of an error: it names no organisation (the viewer may be unknown) and holds
 /// nothing of any case.
-pub(crate) fn error_page(status: StatusCode, headline: &str, detail: &str) -> Response {
+pub(crate) fn error_page(
+    status: StatusCode,
+    headline: &str,
+    detail: &str,
+    technical: Option<&str>,
+) -> Response {
     let page = ErrorPage {
         status: status.as_u16(),
         headline,
         detail,
+        technical,
     };
     match page.render() {
         Ok(body) => (status, Html(body)).into_response(),

@@ -68,6 +68,16 @@ async fn a_request_from_acceptance_to_service_note_and_the_centres_changes() {
     assert_eq!(seen.content.unwrap().expected_behaviour, "spokojne");
     assert_eq!(seen.version, 2);
 
+    // Accepting before receipt is confirmed is refused, in Polish, with the rule.
+    let accept = format!("/wnioski/{id}/przyjecie");
+    assert_eq!(b.open("police", "kmp-torun", &accept).await, 200);
+    assert_eq!(click(&mut b, "police", "button[type=submit]").await, 409);
+    let refused = b.text("police", "main").await;
+    assert!(
+        refused.contains("Sprawa jest teraz w stanie") && refused.contains("RECEIVED"),
+        "{refused}"
+    );
+    b.assert_accessible("police", "a refusal page").await;
     // The police unit confirms receipt, then accepts with an officer.
     assert_eq!(
         b.open("police", "kmp-torun", &format!("/wnioski/{id}"))
