@@ -117,6 +117,36 @@ impl Feeds {
     }
 }
 
+/// Walks the feed under `prefix` backwards, newest first: from just before `before`, or
+/// from `end` (its durable end) when `None`, calling `visit` on each entry until it
+/// returns `false`. Returns where to go on from (the `before` of the next walk: the entry
+/// it stopped at, which it has not taken), or `None` when it reached the start. Lists that
+/// show a feed newest first (the console's police and team pages) page with it.
+pub fn walk_back<E: From<StoreError>>(
+    store: &Store,
+    prefix: &[u8],
+    before: Option<u64>,
+    end: u64,
+    mut visit: impl FnMut(u64, &[u8]) -> Result<bool, E>,
+) -> Result<Option<u64>, E> {
+    /// Entries read per step backwards.
+    const WINDOW: u64 = 256;
+    let mut upper = before.map_or(end, |b| b.saturating_sub(1)).min(end);
+    while upper > 0 {
+        let lower = upper.saturating_sub(WINDOW);
+        for (seq, bytes) in Feeds::read(store, prefix, lower, upper, WINDOW as usize)?
+            .into_iter()
+            .rev()
+        {
+            if !visit(seq, &bytes)? {
+                return Ok(Some(seq + 1));
+            }
+        }
+        upper = lower;
+    }
+    Ok(None)
+}
+
 /// Follows one feed for a stream: replays the entries after the client's cursor, then
 /// waits for the durable watermark to move, so replay after a restart and live delivery
 /// are one code path. Ends (`None`) on shutdown. Cancel-safe: dropping a pending

@@ -287,35 +287,26 @@ pub async fn incoming(
     before: Option<u64>,
     size: usize,
 ) -> Result<Incoming, Error> {
-    /// Feed entries read per step backwards.
-    const WINDOW: u64 = 256;
     caller.require(Actor::PoliceUnit, "list incoming assistance requests")?;
     let prefix = records::feed_prefix(&caller.id)?;
     let end = *app.feeds.watch(&app.store, &prefix).await?.borrow();
-    let mut upper = before.map_or(end, |b| b.saturating_sub(1)).min(end);
     let mut requests = Vec::new();
-    let mut next = None;
-    'pages: while upper > 0 {
-        let lower = upper.saturating_sub(WINDOW);
-        let entries = crate::feed::Feeds::read(&app.store, &prefix, lower, upper, WINDOW as usize)?;
-        for (seq, bytes) in entries.into_iter().rev() {
-            let event = records::decode_event(seq, &bytes)?;
-            if event.kind != super::model::EventKind::New {
-                continue;
-            }
-            if requests.len() == size {
-                next = Some(seq + 1);
-                break 'pages;
-            }
-            // A request purged under the retention policy is no longer listed.
-            if let Some(r) = records::get(&app.store, &event.request_id)? {
-                if r.visible_to(&caller.id) {
-                    requests.push(r);
-                }
+    let next = feed::walk_back(&app.store, &prefix, before, end, |seq, bytes| {
+        let event = records::decode_event(seq, bytes)?;
+        if event.kind != super::model::EventKind::New {
+            return Ok::<_, Error>(true);
+        }
+        if requests.len() == size {
+            return Ok(false);
+        }
+        // A request purged under the retention policy is no longer listed.
+        if let Some(r) = records::get(&app.store, &event.request_id)? {
+            if r.visible_to(&caller.id) {
+                requests.push(r);
             }
         }
-        upper = lower;
-    }
+        Ok(true)
+    })?;
     Ok(Incoming {
         requests,
         next,

@@ -140,24 +140,18 @@ pub async fn recent(
     before: Option<u64>,
     size: usize,
 ) -> Result<(Vec<CardRecord>, Option<u64>, u64), Error> {
-    const WINDOW: u64 = 256;
     caller.require(Actor::Team, "list Blue Cards")?;
     let prefix = records::inbox_prefix(&caller.id)?;
     let end = *app.feeds.watch(&app.store, &prefix).await?.borrow();
-    let mut upper = before.map_or(end, |b| b.saturating_sub(1)).min(end);
     let mut cards = Vec::new();
-    while upper > 0 {
-        let lower = upper.saturating_sub(WINDOW);
-        let entries = feed::Feeds::read(&app.store, &prefix, lower, upper, WINDOW as usize)?;
-        for (seq, bytes) in entries.into_iter().rev() {
-            if cards.len() == size {
-                return Ok((cards, Some(seq + 1), end));
-            }
-            if let Some(c) = card_of_entry(app, caller, seq, &bytes)? {
-                cards.push(c);
-            }
+    let next = feed::walk_back(&app.store, &prefix, before, end, |seq, bytes| {
+        if cards.len() == size {
+            return Ok(false);
         }
-        upper = lower;
-    }
-    Ok((cards, None, end))
+        if let Some(c) = card_of_entry(app, caller, seq, bytes)? {
+            cards.push(c);
+        }
+        Ok::<_, Error>(true)
+    })?;
+    Ok((cards, next, end))
 }

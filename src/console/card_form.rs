@@ -146,20 +146,11 @@ pub(crate) async fn submit(
     viewer: Viewer,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, ConsoleError> {
-    let mut form = FormView::posted(pairs);
-    if !state
-        .forms
-        .verify(&viewer.certificate, &purpose(&form.form_id), &form.token)
-    {
-        form.token = state
-            .forms
-            .token(&viewer.certificate, &purpose(&form.form_id));
-        form.add_error(
-            "form",
-            "Formularz wygasł lub nie pochodzi z konsoli. Sprawdź dane i wyślij go ponownie.",
-        );
-        return render(&viewer, form, StatusCode::UNPROCESSABLE_ENTITY);
-    }
+    let mut form =
+        match super::security::new_case_form(&state.forms, &viewer.certificate, purpose, pairs) {
+            Ok(form) => form,
+            Err(again) => return render(&viewer, again, StatusCode::UNPROCESSABLE_ENTITY),
+        };
     let mut pre = Vec::new();
     let raw = raw_content(&form, &mut pre);
     let procedure = form.value("procedure_id").trim().to_lowercase();

@@ -24,7 +24,7 @@ use crate::app::App;
 use crate::bluecard::commands::ForwardingInput;
 use crate::bluecard::model::{CardRecord, ForwardedTo};
 use crate::bluecard::service::{self, DetailedCard};
-use crate::deadlines::{ClockRecord, ClockState};
+use crate::deadlines::ClockRecord;
 use crate::validation::Checker;
 
 /// One card in a list: ids, times and states; no names.
@@ -50,9 +50,7 @@ pub(crate) struct CardRow {
 impl CardRow {
     /// The row of `c` as a team (`for_team`) or its initiator sees it.
     pub fn of(app: &App, for_team: bool, c: &CardRecord) -> CardRow {
-        let clocks = crate::deadlines::view::of_case(&app.store, &c.card_id, Default::default())
-            .map(|(c, _)| c)
-            .unwrap_or_default();
+        let (deadline, late) = super::requests::deadlines_of(app, &c.card_id);
         let other = if for_team { &c.initiator } else { &c.team };
         CardRow {
             id: c.card_id.clone(),
@@ -64,14 +62,8 @@ impl CardRow {
             submitted: words::date(c.submitted_at),
             state: card_state(c),
             repeat: c.repeat,
-            deadline: clocks
-                .iter()
-                .filter(|k| k.state == ClockState::Open)
-                .min_by_key(|k| k.due)
-                .map(|k| (words::date(k.due), words::rule(&k.rule))),
-            late: clocks
-                .iter()
-                .any(|k| matches!(k.state, ClockState::Breached { .. })),
+            deadline,
+            late,
         }
     }
 }
@@ -273,18 +265,15 @@ pub(crate) async fn act(
     Path((id, action)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, ConsoleError> {
-    let mut form = FormView::posted(pairs);
+    let mut form = super::security::action_form(
+        &state.forms,
+        &viewer.certificate,
+        &id,
+        &purpose(&action, &id),
+        pairs,
+    )?;
     if !matches!(action.as_str(), "odbior" | "przekazanie") {
         return Err(ConsoleError::NoPage);
-    }
-    if form.form_id != id
-        || !state
-            .forms
-            .verify(&viewer.certificate, &purpose(&action, &id), &form.token)
-    {
-        return Err(ConsoleError::CrossSite(
-            "Formularz wygasł lub nie pochodzi z konsoli — otwórz stronę karty ponownie.",
-        ));
     }
     let app = viewer.app.clone();
     let org = viewer.org.id.clone();

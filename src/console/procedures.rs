@@ -137,18 +137,15 @@ pub(crate) async fn act(
     Path((id, action)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, ConsoleError> {
-    let mut form = FormView::posted(pairs);
+    let mut form = super::security::action_form(
+        &state.forms,
+        &viewer.certificate,
+        &id,
+        &purpose(&action, &id),
+        pairs,
+    )?;
     if !matches!(action.as_str(), "czynnosc" | "zakonczenie") {
         return Err(ConsoleError::NoPage);
-    }
-    if form.form_id != id
-        || !state
-            .forms
-            .verify(&viewer.certificate, &purpose(&action, &id), &form.token)
-    {
-        return Err(ConsoleError::CrossSite(
-            "Formularz wygasł lub nie pochodzi z konsoli — otwórz stronę procedury ponownie.",
-        ));
     }
     let app = viewer.app.clone();
     let org = viewer.org.id.clone();

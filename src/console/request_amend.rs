@@ -109,16 +109,8 @@ pub(crate) async fn act(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, ConsoleError> {
-    let mut form = FormView::posted(pairs);
-    if form.form_id != id
-        || !state
-            .forms
-            .verify(&viewer.certificate, &purpose(&id), &form.token)
-    {
-        return Err(ConsoleError::CrossSite(
-            "Formularz wygasł lub nie pochodzi z konsoli — otwórz stronę wniosku ponownie.",
-        ));
-    }
+    let mut form =
+        super::security::action_form(&state.forms, &viewer.certificate, &id, &purpose(&id), pairs)?;
     let app = viewer.app.clone();
     // The parts that differ from the request as read now; the version keeps a change
     // made meanwhile from being overwritten.

@@ -61,9 +61,7 @@ pub(crate) struct RequestRow {
 impl RequestRow {
     /// The row of `r` as `viewer` sees it (the other party named).
     pub fn of(app: &App, viewer_is_police: bool, r: &AssistanceRecord) -> RequestRow {
-        let clocks = crate::deadlines::view::of_case(&app.store, &r.request_id, Default::default())
-            .map(|(c, _)| c)
-            .unwrap_or_default();
+        let (deadline, late) = deadlines_of(app, &r.request_id);
         let other = if viewer_is_police {
             &r.centre
         } else {
@@ -80,20 +78,28 @@ impl RequestRow {
                 .get(other)
                 .map_or_else(|| other.to_string(), |o| o.name.clone()),
             state: words::request_state(r.state),
-            deadline: next_deadline(&clocks),
-            late: clocks
-                .iter()
-                .any(|c| matches!(c.state, ClockState::Breached { .. })),
+            deadline,
+            late,
         }
     }
 }
 
-fn next_deadline(clocks: &[ClockRecord]) -> Option<(String, &'static str)> {
-    clocks
+/// What a list row says of a case's deadlines: the next one that runs (when, what), and
+/// whether one was missed. A case whose clocks cannot be read shows none (the case page
+/// says why).
+pub(crate) fn deadlines_of(app: &App, case_id: &str) -> (Option<(String, &'static str)>, bool) {
+    let clocks = crate::deadlines::view::of_case(&app.store, case_id, Default::default())
+        .map(|(c, _)| c)
+        .unwrap_or_default();
+    let next = clocks
         .iter()
         .filter(|c| c.state == ClockState::Open)
         .min_by_key(|c| c.due)
-        .map(|c| (words::date(c.due), words::rule(&c.rule)))
+        .map(|c| (words::date(c.due), words::rule(&c.rule)));
+    let late = clocks
+        .iter()
+        .any(|c| matches!(c.state, ClockState::Breached { .. }));
+    (next, late)
 }
 
 #[derive(Template)]

@@ -12,6 +12,7 @@ use http::{HeaderValue, Method, header};
 use ring::hmac;
 
 use super::error::ConsoleError;
+use super::form::FormView;
 
 /// `Content-Security-Policy`: nothing inline, nothing from elsewhere, never in a frame.
 pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -134,4 +135,46 @@ pub(crate) async fn in_flight(
         Ok(_permit) => next.run(request).await,
         Err(e) => ConsoleError::Domain(e).into_response(),
     }
+}
+
+/// The posted form of an action on case `id`: refused (403, nothing done) unless it names
+/// that case and carries the token of `purpose` for this certificate, i.e. came from the
+/// case's own page in this browser.
+pub(crate) fn action_form(
+    key: &FormKey,
+    certificate: &str,
+    id: &str,
+    purpose: &str,
+    pairs: Vec<(String, String)>,
+) -> Result<FormView, ConsoleError> {
+    let form = FormView::posted(pairs);
+    if form.form_id != id || !key.verify(certificate, purpose, &form.token) {
+        return Err(ConsoleError::CrossSite(
+            "Formularz wygasł lub nie pochodzi z konsoli — otwórz stronę sprawy ponownie \
+             i wykonaj czynność jeszcze raz.",
+        ));
+    }
+    Ok(form)
+}
+
+/// The posted form of a new case (its id chosen when the form was opened): `Ok` when it
+/// carries the token of `purpose(id)` for this certificate; otherwise `Err` with the form
+/// to show again, with a fresh token and the reason, everything typed kept and nothing
+/// submitted (a form from before a restart, or not from the console).
+pub(crate) fn new_case_form(
+    key: &FormKey,
+    certificate: &str,
+    purpose: impl Fn(&str) -> String,
+    pairs: Vec<(String, String)>,
+) -> Result<FormView, FormView> {
+    let mut form = FormView::posted(pairs);
+    if key.verify(certificate, &purpose(&form.form_id), &form.token) {
+        return Ok(form);
+    }
+    form.token = key.token(certificate, &purpose(&form.form_id));
+    form.add_error(
+        "form",
+        "Formularz wygasł lub nie pochodzi z konsoli. Sprawdź dane i wyślij go ponownie.",
+    );
+    Err(form)
 }
