@@ -159,6 +159,29 @@ fn an_unknown_config_key_is_an_error() {
 }
 
 #[test]
+fn a_console_address_that_is_not_one_is_an_error_and_an_empty_one_turns_it_off() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lacznik.toml"),
+        "[console]\nlisten = \"nonsense\"\n",
+    )
+    .unwrap();
+    let (ok, text) = lacznik(dir.path(), &["config", "check"]);
+    assert!(!ok);
+    assert!(
+        text.contains("console.listen") && text.contains("empty string turns the console off"),
+        "{text}"
+    );
+    std::fs::write(
+        dir.path().join("lacznik.toml"),
+        "[console]\nlisten = \"\"\n",
+    )
+    .unwrap();
+    let (ok, text) = lacznik(dir.path(), &["config", "check"]);
+    assert!(ok, "{text}");
+}
+
+#[test]
 fn certs_init_issue_and_revoke_write_the_documented_layout() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, text) = lacznik(dir.path(), &["certs", "init"]);
