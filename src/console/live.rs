@@ -29,7 +29,7 @@ use crate::feed::Follower;
 /// Where the stream starts when the browser has no `Last-Event-ID` yet: the position the
 /// page was rendered at.
 #[derive(Debug, Deserialize)]
-pub(crate) struct From {
+pub(crate) struct Start {
     od: Option<String>,
 }
 
@@ -38,7 +38,7 @@ pub(crate) async fn events(
     axum::extract::State(state): axum::extract::State<super::ConsoleState>,
     viewer: Viewer,
     headers: HeaderMap,
-    Query(from): Query<From>,
+    Query(from): Query<Start>,
 ) -> Result<Response, ConsoleError> {
     let cursor = headers
         .get("last-event-id")

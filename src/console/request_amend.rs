@@ -111,26 +111,54 @@ pub(crate) async fn act(
 ) -> Result<Response, ConsoleError> {
     let mut form =
         super::security::action_form(&state.forms, &viewer.certificate, &id, &purpose(&id), pairs)?;
+    let expected_version = form.value("version").parse::<u32>().map_err(|_| {
+        ConsoleError::BadRequest(
+            "Formularz zmiany nie ma wersji wniosku — otwórz go ponownie.".into(),
+        )
+    })?;
     let app = viewer.app.clone();
-    // The parts that differ from the request as read now; the version keeps a change
-    // made meanwhile from being overwritten.
-    let now = audited(&viewer, "GetAssistanceRequest", &id, async {
-        service::get(&app, &viewer.org.id, &id)
-    })
-    .await?;
     let mut pre = Vec::new();
     let content = raw_content(&form, &mut pre);
+    // One call, audited once as the amendment: the request as it stands decides which
+    // parts the form changes; the version it was read at keeps a change made meanwhile
+    // from being overwritten.
+    let result = audited(
+        &viewer,
+        "AmendAssistanceRequest",
+        &id,
+        Box::pin(async {
+            let now = service::get(&app, &viewer.org.id, &id)?;
+            let amendment = Amendment {
+                request_id: id.clone(),
+                expected_version,
+                parts: changed_parts(&form, &now.record),
+                content,
+                pre,
+            };
+            service::amend(&app, &viewer.org, amendment).await
+        }),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/wnioski/{id}?wykonano=1")).into_response()),
+        Err(e @ crate::error::Error::InvalidArgument(_)) => {
+            form.absorb(e)?;
+            render(&viewer, &id, form, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The parts of the request the form changes: those whose fields differ from the request
+/// as it stands.
+fn changed_parts(form: &FormView, r: &AssistanceRecord) -> Vec<Part> {
     let mut current = FormView::default();
-    filled(&mut current, &now.record);
-    let differs = |names: &[&str]| {
+    filled(&mut current, r);
+    let differs = |names: &[String]| {
         names
             .iter()
             .any(|n| form.value(n).trim() != current.value(n).trim())
     };
-    let mut parts = Vec::new();
-    if differs(&["content.planned_start", "content.planned_end"]) {
-        parts.push(Part::PlannedTime);
-    }
     let address: Vec<String> = [
         "street",
         "building_number",
@@ -143,39 +171,20 @@ pub(crate) async fn act(
     .iter()
     .map(|k| format!("content.address.{k}"))
     .collect();
-    if differs(&address.iter().map(String::as_str).collect::<Vec<_>>()) {
-        parts.push(Part::Address);
-    }
     let workers: Vec<String> = worker_rows()
         .into_iter()
         .flat_map(|w| [w.first_name, w.last_name, w.id_card_number])
         .collect();
-    if differs(&workers.iter().map(String::as_str).collect::<Vec<_>>()) {
-        parts.push(Part::SocialWorkers);
-    }
-    if differs(&["content.expected_behaviour"]) {
-        parts.push(Part::ExpectedBehaviour);
-    }
-    let amendment = Amendment {
-        request_id: id.clone(),
-        expected_version: form.value("version").parse().unwrap_or(0),
-        parts,
-        content,
-        pre,
-    };
-    let result = audited(
-        &viewer,
-        "AmendAssistanceRequest",
-        &id,
-        Box::pin(service::amend(&app, &viewer.org, amendment)),
-    )
-    .await;
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/wnioski/{id}?wykonano=1")).into_response()),
-        Err(e @ crate::error::Error::InvalidArgument(_)) => {
-            form.absorb(e)?;
-            render(&viewer, &id, form, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let time = ["content.planned_start", "content.planned_end"].map(String::from);
+    let behaviour = ["content.expected_behaviour".to_string()];
+    [
+        (Part::PlannedTime, &time[..]),
+        (Part::Address, &address[..]),
+        (Part::SocialWorkers, &workers[..]),
+        (Part::ExpectedBehaviour, &behaviour[..]),
+    ]
+    .into_iter()
+    .filter(|(_, names)| differs(names))
+    .map(|(part, _)| part)
+    .collect()
 }
