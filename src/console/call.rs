@@ -42,3 +42,15 @@ pub(crate) async fn audited<T>(
         .map_err(Error::Store)?;
     out
 }
+
+/// Request `id` as the viewer may see it (NOT_FOUND otherwise), audited as the gRPC
+/// `GetAssistanceRequest` is: every page that shows or acts on a request starts here.
+pub(crate) async fn read_request(
+    viewer: &Viewer,
+    id: &str,
+) -> Result<crate::assistance::service::Detailed, Error> {
+    audited(viewer, "GetAssistanceRequest", id, async {
+        crate::assistance::service::get(&viewer.app, &viewer.org.id, id)
+    })
+    .await
+}

@@ -158,11 +158,7 @@ pub(crate) async fn form(
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Response, ConsoleError> {
     title(&action).ok_or(ConsoleError::NoPage)?;
-    let app = viewer.app.clone();
-    let d = audited(&viewer, "GetAssistanceRequest", &id, async {
-        service::get(&app, &viewer.org.id, &id)
-    })
-    .await?;
+    let d = super::call::read_request(&viewer, &id).await?;
     let id = d.record.request_id;
     let token = state
         .forms

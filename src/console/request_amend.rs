@@ -88,11 +88,7 @@ pub(crate) async fn form(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
-    let app = viewer.app.clone();
-    let d = audited(&viewer, "GetAssistanceRequest", &id, async {
-        service::get(&app, &viewer.org.id, &id)
-    })
-    .await?;
+    let d = super::call::read_request(&viewer, &id).await?;
     let id = d.record.request_id.clone();
     let mut f = FormView::fresh(
         id.clone(),

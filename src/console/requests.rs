@@ -11,7 +11,6 @@ use http::header;
 use serde::Deserialize;
 
 use super::ConsoleState;
-use super::call::audited;
 use super::error::{self, ConsoleError};
 use super::page::Frame;
 use super::viewer::{Role, Viewer};
@@ -267,11 +266,8 @@ pub(crate) async fn show(
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    let app = viewer.app.clone();
-    let d = audited(&viewer, "GetAssistanceRequest", &id, async {
-        service::get(&app, &viewer.org.id, &id)
-    })
-    .await?;
+    let d = super::call::read_request(&viewer, &id).await?;
+    let app = &viewer.app;
     let receipts = receipts::of_case(&viewer, &d.record.request_id).await?;
     let name = |o: &crate::directory::OrgId| {
         app.directory
@@ -299,11 +295,8 @@ pub(crate) async fn note_text(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
-    let app = viewer.app.clone();
-    let d = audited(&viewer, "GetAssistanceRequest", &id, async {
-        service::get(&app, &viewer.org.id, &id)
-    })
-    .await?;
+    let d = super::call::read_request(&viewer, &id).await?;
+    let app = &viewer.app;
     let r = &d.record;
     let Some(n) = &r.service_note else {
         return Err(ConsoleError::NoPage);
